@@ -1,0 +1,2 @@
+/** qtune cli module. */
+package io.qtune.cli;

@@ -1,0 +1,2 @@
+/** qtune core module. */
+package io.qtune.core;

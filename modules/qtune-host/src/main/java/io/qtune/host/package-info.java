@@ -1,0 +1,2 @@
+/** qtune host module. */
+package io.qtune.host;

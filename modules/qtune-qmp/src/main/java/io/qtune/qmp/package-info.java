@@ -1,0 +1,2 @@
+/** qtune qmp module. */
+package io.qtune.qmp;
