@@ -1,0 +1,208 @@
+package io.qtune.core;
+
+import io.qtune.core.spec.ResolvedTuning;
+import io.qtune.core.spec.TuningSpec;
+import io.qtune.core.spec.VmFacts;
+import io.qtune.host.cgroup.CgroupLayout;
+import io.qtune.host.cgroup.DomainCgroup;
+import io.qtune.host.cgroup.ThreadCgroup;
+import io.qtune.host.cgroup.ThreadGroupName;
+import io.qtune.host.cpu.CpuSet;
+import io.qtune.qmp.QmpClient;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One launch, in libvirt's order: fork a shell that waits; put it in the domain and emulator groups
+ * with the emulator affinity; let it exec QEMU ({@code -S}); connect; place vCPUs and iothreads;
+ * {@code cont}. Any failure kills QEMU and removes every group this launch made.
+ */
+final class Launch {
+  private static final Logger LOG = LoggerFactory.getLogger(Launch.class);
+  // the shell is the handshake: it is placed while single-threaded, then becomes QEMU (same pid)
+  private static final String HANDSHAKE = "IFS= read -r go || exit 111; exec \"$@\" </dev/null";
+  private static final Pattern MAXCPUS = Pattern.compile("(?:^|,)maxcpus=(\\d+)");
+  private static final Pattern CPUS = Pattern.compile("^(?:cpus=)?(\\d+)(?:,|$)|(?:^|,)cpus=(\\d+)");
+  private static final Pattern IOTHREAD_OBJ = Pattern.compile("(?:^|,)id=iothread(\\d+)(?:,|$)");
+
+  private final Qtune qtune;
+  private final TuningSpec spec;
+  private final List<String> args;
+  private final LaunchOptions options;
+
+  Launch(Qtune qtune, TuningSpec spec, List<String> args, LaunchOptions options) {
+    this.qtune = qtune;
+    this.spec = spec;
+    this.args = List.copyOf(args);
+    this.options = options;
+  }
+
+  Vm run() {
+    if (args.isEmpty()) {
+      throw new InvalidInputException("no QEMU command line given");
+    }
+    if (spec.name() == null || spec.name().isBlank()) {
+      throw new InvalidInputException("the spec needs a 'name' to launch a VM");
+    }
+    // everything that can be checked before QEMU exists is checked before the first write
+    ResolvedTuning r = qtune.validator().resolve(spec, factsFromArgs());
+    Path socket = options.qmpSocket() != null ? options.qmpSocket()
+        : qtune.state().dir().resolve(spec.name() + ".qmp");
+    Path log = options.log() != null ? options.log() : qtune.state().dir().resolve(spec.name() + ".log");
+    Process p;
+    try {
+      Files.createDirectories(socket.toAbsolutePath().getParent());
+      Files.createDirectories(log.toAbsolutePath().getParent());
+      Files.deleteIfExists(socket);
+      List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", HANDSHAKE, "qtune-launch"));
+      cmd.addAll(args);
+      if (!args.contains("-S")) {
+        cmd.add("-S");
+      }
+      cmd.add("-qmp");
+      cmd.add("unix:" + socket + ",server=on,wait=off");
+      if (!args.contains("-name")) {
+        cmd.add("-name");
+        cmd.add(spec.name());
+      }
+      p = new ProcessBuilder(cmd).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    } catch (IOException e) {
+      throw new OperationFailedException("cannot start " + args.get(0) + ": " + e.getMessage(), e);
+    }
+    int pid = (int) p.pid();
+    DomainCgroup domain = null;
+    QmpClient qmp = null;
+    try {
+      CgroupLayout layout = qtune.newLayoutFor(spec.name());
+      domain = qtune.backend().createDomain(layout, pid);
+      placeEmulator(domain, r, pid);
+      try (OutputStream go = p.getOutputStream()) {
+        go.write("go\n".getBytes(StandardCharsets.US_ASCII));
+      }
+      qmp = connect(socket, p, log);
+      Vm vm = qtune.adopt(qmp, spec, p);
+      vm.applyNow(spec);
+      if (!options.stayPaused()) {
+        qmp.cont().join();
+      }
+      vm.watchExit();
+      return vm;
+    } catch (RuntimeException | IOException e) {
+      abort(p, domain, qmp, socket);
+      Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof InvalidInputException inv) {
+        throw inv;
+      }
+      String exit = p.isAlive() ? "" : " (QEMU exited with status " + p.exitValue() + ": " + tail(log) + ")";
+      throw new OperationFailedException("launching VM '" + spec.name() + "' failed: "
+          + cause.getMessage() + exit + "; its groups were removed", cause);
+    }
+  }
+
+  /** libvirt's qemuProcessSetupEmulator on the not-yet-exec'd child. */
+  private void placeEmulator(DomainCgroup domain, ResolvedTuning r, int pid) {
+    UndoLog undo = new UndoLog();
+    ThreadCgroup emulator = domain.thread(ThreadGroupName.emulator(), true);
+    qtune.placer().fresh(emulator, new Placer.Target(ThreadGroupName.emulator(), r.emulatorPin(),
+        r.mems(), r.emulatorPeriod(), r.emulatorQuota(), List.of(pid), java.util.Optional.empty()), undo);
+    qtune.backend().attachThreads(Map.of(emulator, List.of(pid)));
+    Placer.affinity(pid, r.emulatorPin().orElse(qtune.hostFacts().onlineCpus()), undo);
+  }
+
+  private QmpClient connect(Path socket, Process p, Path log) {
+    long deadline = System.nanoTime() + options.startTimeout().toNanos();
+    RuntimeException last = null;
+    while (System.nanoTime() < deadline) {
+      if (!p.isAlive()) {
+        throw new OperationFailedException("QEMU exited with status " + p.exitValue()
+            + " before opening its QMP socket: " + tail(log));
+      }
+      if (Files.exists(socket)) {
+        try {
+          return QmpClient.connect(qtune.loop(), socket, qtune.options().qmp()).join();
+        } catch (CompletionException e) {
+          last = e;
+        }
+      }
+      Vm.sleep(5);
+    }
+    throw new OperationFailedException("QEMU did not open its QMP socket " + socket + " within "
+        + options.startTimeout().toSeconds() + " s", last);
+  }
+
+  private void abort(Process p, DomainCgroup domain, QmpClient qmp, Path socket) {
+    p.destroyForcibly();
+    try {
+      p.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (qmp != null) {
+      qmp.close();
+    }
+    if (domain != null) {
+      try {
+        domain.remove();
+      } catch (RuntimeException e) {
+        LOG.warn("launch rollback: removing {} failed: {}", domain.path(), e.toString());
+      }
+    }
+    try {
+      Files.deleteIfExists(socket);
+    } catch (IOException ignored) {
+      // a stale socket is harmless: the next launch deletes it first
+    }
+    qtune.state().forget(spec.name());
+  }
+
+  /** maxcpus and iothread ids from the command line, for validation before QEMU starts. */
+  VmFacts factsFromArgs() {
+    int max = 1;
+    Set<Integer> ios = new HashSet<>();
+    spec.iothreads().forEach(i -> ios.add(i.id()));
+    for (int i = 0; i + 1 < args.size(); i++) {
+      String a = args.get(i);
+      String v = args.get(i + 1);
+      if (a.equals("-smp")) {
+        Matcher m = MAXCPUS.matcher(v);
+        Matcher c = CPUS.matcher(v);
+        if (m.find()) {
+          max = Integer.parseInt(m.group(1));
+        } else if (c.find()) {
+          max = Integer.parseInt(c.group(1) != null ? c.group(1) : c.group(2));
+        }
+      } else if (a.equals("-object") && v.startsWith("iothread")) {
+        Matcher m = IOTHREAD_OBJ.matcher(v);
+        if (m.find()) {
+          ios.add(Integer.parseInt(m.group(1)));
+        }
+      }
+    }
+    return new VmFacts(max, ios);
+  }
+
+  private static String tail(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      return String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size())).trim();
+    } catch (IOException e) {
+      return "(no log)";
+    }
+  }
+
+}

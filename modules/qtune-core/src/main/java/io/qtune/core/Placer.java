@@ -1,0 +1,198 @@
+package io.qtune.core;
+
+import io.qtune.core.spec.ResolvedTuning;
+import io.qtune.core.spec.ResolvedTuning.Sched;
+import io.qtune.host.cgroup.CgroupBackend;
+import io.qtune.host.cgroup.DomainCgroup;
+import io.qtune.host.cgroup.ThreadCgroup;
+import io.qtune.host.cgroup.ThreadGroupName;
+import io.qtune.host.cpu.CpuSet;
+import io.qtune.host.sched.SchedPolicy;
+import io.qtune.host.sched.ThreadAffinity;
+import io.qtune.host.sched.ThreadScheduler;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Puts a VM's threads into their groups in libvirt's order: every group created and valued first,
+ * then all attaches in one burst (only the first attach after idle pays an RCU grace period), then
+ * {@code sched_setaffinity}, then scheduler policies. Every change is recorded in the undo log.
+ */
+final class Placer {
+  /** The CFS defaults a fresh group inherits; converging an existing group goes back to them. */
+  static final long DEFAULT_PERIOD = 100000;
+  static final long UNLIMITED = -1;
+
+  private final CgroupBackend backend;
+  private final CpuSet online;
+
+  Placer(CgroupBackend backend, CpuSet online) {
+    this.backend = backend;
+    this.online = online;
+  }
+
+  /** One thread group's wanted state. {@code cpus} empty means "inherit from the domain group". */
+  record Target(ThreadGroupName name, Optional<CpuSet> cpus, Optional<CpuSet> mems,
+      Optional<Long> period, Optional<Long> quota, List<Integer> tids, Optional<Sched> sched) {}
+
+  /** The targets for a whole VM under {@code r}. */
+  static List<Target> targets(VmThreads t, ResolvedTuning r) {
+    List<Target> out = new ArrayList<>();
+    out.add(new Target(ThreadGroupName.emulator(), r.emulatorPin(), r.mems(), r.emulatorPeriod(),
+        r.emulatorQuota(), t.emulator(), Optional.empty()));
+    if (t.perVcpuThreads()) {
+      for (VcpuThread v : t.vcpus()) {
+        out.add(vcpuTarget(v, r));
+      }
+    }
+    for (IothreadThread io : t.iothreads()) {
+      out.add(iothreadTarget(io, r));
+    }
+    return out;
+  }
+
+  static Target vcpuTarget(VcpuThread v, ResolvedTuning r) {
+    return new Target(ThreadGroupName.vcpu(v.index()), Optional.ofNullable(r.vcpuPins().get(v.index())),
+        r.mems(), r.period(), r.quota(), List.of(v.tid()),
+        Optional.ofNullable(r.vcpuSched().get(v.index())));
+  }
+
+  static Target iothreadTarget(IothreadThread io, ResolvedTuning r) {
+    return new Target(ThreadGroupName.iothread(io.id()), Optional.ofNullable(r.iothreadPins().get(io.id())),
+        r.mems(), r.iothreadPeriod(), r.iothreadQuota(), List.of(io.tid()),
+        Optional.ofNullable(r.iothreadSched().get(io.id())));
+  }
+
+  /**
+   * Places {@code targets} under {@code domain}. Groups that exist are converged (values the spec
+   * leaves unset go back to what a fresh group would have); new groups get only the spec's writes,
+   * as libvirt does.
+   */
+  Map<ThreadGroupName, ThreadCgroup> place(DomainCgroup domain, List<Target> targets, UndoLog undo) {
+    Map<ThreadGroupName, ThreadCgroup> groups = new LinkedHashMap<>();
+    Map<ThreadCgroup, Collection<Integer>> attach = new LinkedHashMap<>();
+    for (Target t : targets) {
+      Optional<ThreadCgroup> existing = domain.findThread(t.name());
+      ThreadCgroup g = existing.orElseGet(() -> create(domain, t.name(), undo));
+      groups.put(t.name(), g);
+      if (existing.isPresent()) {
+        converge(domain, g, t, undo);
+      } else {
+        fresh(g, t, undo);
+      }
+      attach.put(g, t.tids());
+    }
+    backend.attachThreads(attach);
+    // attaches are not undone one by one: rollback removes the groups, which first needs the
+    // threads back in the domain group (see Vm#rollbackPlacement)
+    for (Target t : targets) {
+      CpuSet mask = t.cpus().orElse(online);
+      for (int tid : t.tids()) {
+        affinity(tid, mask, undo);
+      }
+    }
+    for (Target t : targets) {
+      if (t.sched().isPresent() && !t.name().equals(ThreadGroupName.emulator())) {
+        for (int tid : t.tids()) {
+          scheduler(tid, t.sched().get(), undo);
+        }
+      }
+    }
+    return groups;
+  }
+
+  ThreadCgroup create(DomainCgroup domain, ThreadGroupName name, UndoLog undo) {
+    ThreadCgroup g = domain.thread(name, true);
+    undo.add("create " + name, g::remove);
+    return g;
+  }
+
+  /** A new group inherited everything: write only what the spec sets, in libvirt's order. */
+  void fresh(ThreadCgroup g, Target t, UndoLog undo) {
+    if (t.cpus().isPresent()) {
+      setCpus(g, t.cpus().get(), undo);
+    }
+    if (t.mems().isPresent()) {
+      setMems(g, t.mems().get(), undo);
+    }
+    periodQuota(g, t.period(), t.quota(), undo);
+  }
+
+  /** A group placed before: bring it to what a fresh placement with this target would give. */
+  void converge(DomainCgroup domain, ThreadCgroup g, Target t, UndoLog undo) {
+    CpuSet cpus = t.cpus().orElseGet(domain::cpus);
+    if (!g.cpus().equals(cpus)) {
+      setCpus(g, cpus, undo);
+    }
+    if (t.mems().isPresent() && !g.mems().equals(t.mems().get())) {
+      setMems(g, t.mems().get(), undo);
+    }
+    long period = t.period().orElse(DEFAULT_PERIOD);
+    long quota = t.quota().orElse(UNLIMITED);
+    periodQuota(g, g.cfsPeriod() == period ? Optional.empty() : Optional.of(period),
+        sameQuota(g.cfsQuota(), quota) ? Optional.empty() : Optional.of(quota), undo);
+  }
+
+  static boolean sameQuota(long a, long b) {
+    return a == b || (a < 0 && b < 0);
+  }
+
+  void setCpus(ThreadCgroup g, CpuSet cpus, UndoLog undo) {
+    CpuSet old = g.cpus();
+    g.setCpus(cpus);
+    undo.add("cpuset.cpus of " + g.name(), () -> g.setCpus(old));
+  }
+
+  void setMems(ThreadCgroup g, CpuSet mems, UndoLog undo) {
+    CpuSet old = g.mems();
+    g.setMems(mems);
+    undo.add("cpuset.mems of " + g.name(), () -> g.setMems(old));
+  }
+
+  /**
+   * libvirt's virCgroupSetupCpuPeriodQuota: period first, then quota; if the quota write fails
+   * the old period is written back and the quota error is the one reported.
+   */
+  static void periodQuota(io.qtune.host.cgroup.CpuBandwidth g, Optional<Long> period,
+      Optional<Long> quota, UndoLog undo) {
+    long oldPeriod = g.cfsPeriod();
+    long oldQuota = g.cfsQuota();
+    if (period.isPresent()) {
+      g.setCfsPeriod(period.get());
+      undo.add("period", () -> g.setCfsPeriod(oldPeriod));
+    }
+    if (quota.isPresent()) {
+      try {
+        g.setCfsQuota(quota.get());
+      } catch (RuntimeException e) {
+        if (period.isPresent()) {
+          try {
+            g.setCfsPeriod(oldPeriod);
+          } catch (RuntimeException suppressed) {
+            e.addSuppressed(suppressed);
+          }
+        }
+        throw e;
+      }
+      undo.add("quota", () -> g.setCfsQuota(oldQuota));
+    }
+  }
+
+  static void affinity(int tid, CpuSet mask, UndoLog undo) {
+    CpuSet old = ThreadAffinity.get(tid);
+    if (old.equals(mask)) {
+      return;
+    }
+    ThreadAffinity.set(tid, mask);
+    undo.add("affinity of " + tid, () -> ThreadAffinity.set(tid, old));
+  }
+
+  static void scheduler(int tid, Sched s, UndoLog undo) {
+    ThreadScheduler.set(tid, s.policy(), s.priority());
+    undo.add("scheduler of " + tid, () -> ThreadScheduler.set(tid, SchedPolicy.OTHER, 0));
+  }
+}

@@ -1,0 +1,350 @@
+package io.qtune.core;
+
+import io.qtune.core.spec.HostFacts;
+import io.qtune.core.spec.ResolvedTuning;
+import io.qtune.core.spec.SpecValidator;
+import io.qtune.core.spec.TuningSpec;
+import io.qtune.core.spec.VmFacts;
+import io.qtune.host.cgroup.CgroupBackend;
+import io.qtune.host.cgroup.CgroupHost;
+import io.qtune.host.cgroup.CgroupLayout;
+import io.qtune.host.cgroup.CpuWeights;
+import io.qtune.host.cgroup.DomainCgroup;
+import io.qtune.host.cgroup.MachineName;
+import io.qtune.host.cgroup.ThreadGroupName;
+import io.qtune.host.proc.ProcFs;
+import io.qtune.host.sched.ThreadAffinity;
+import io.qtune.host.topology.HostTopology;
+import io.qtune.qmp.QmpClient;
+import io.qtune.qmp.QmpEventLoop;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * qtune's entry point: attaches to or launches QEMU VMs and places their threads like libvirt.
+ * One instance serves any number of VMs on one shared QMP event loop; thread-safe.
+ *
+ * <pre>{@code
+ * try (Qtune qtune = Qtune.create()) {
+ *   Vm vm = qtune.attach(Path.of("/run/vm1.qmp"), SpecReader.read(Path.of("vm1.json"))).join();
+ *   vm.pinVcpu(0, "2-3").join();
+ * }
+ * }</pre>
+ */
+public final class Qtune implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Qtune.class);
+
+  private final QtuneOptions options;
+  private final QmpEventLoop loop;
+  private final CgroupHost cgroups;
+  private final CgroupBackend backend;
+  private final ProcFs proc;
+  private final HostTopology topology;
+  private final HostFacts hostFacts;
+  private final SpecValidator validator;
+  private final Placer placer;
+  private final Discovery discovery;
+  private final StateDir state;
+  private final ExecutorService workers;
+
+  private Qtune(QtuneOptions options) {
+    this.options = options;
+    this.proc = new ProcFs(options.hostRoot());
+    this.topology = HostTopology.read(options.hostRoot());
+    this.cgroups = CgroupHost.detect(options.hostRoot());
+    this.backend = CgroupBackend.forHost(cgroups);
+    Set<Integer> nodes = new HashSet<>();
+    topology.nodes().forEach(n -> nodes.add(n.id()));
+    if (nodes.isEmpty()) {
+      nodes.add(0);
+    }
+    this.hostFacts = new HostFacts(topology.online(), topology.maxCpus(), Set.copyOf(nodes), cgroupV2());
+    this.validator = new SpecValidator(hostFacts);
+    this.placer = new Placer(backend, topology.online());
+    this.discovery = new Discovery(proc);
+    this.state = new StateDir(options.stateDir());
+    AtomicInteger n = new AtomicInteger();
+    this.workers = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "qtune-op-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    this.loop = QmpEventLoop.create(options.eventLoopThreads());
+  }
+
+  public static Qtune create() {
+    return create(QtuneOptions.defaults());
+  }
+
+  public static Qtune create(QtuneOptions options) {
+    return new Qtune(options);
+  }
+
+  // ---------------------------------------------------------------- entry points
+
+  /**
+   * Attaches to a running QEMU: connects, takes its PID from the socket's peer credentials,
+   * discovers its threads, validates {@code spec} against it, creates the spec's missing iothreads
+   * and places every thread. A VM placed before (by qtune or with libvirt's names) is found by its
+   * PID and converged without duplicates.
+   */
+  public CompletableFuture<Vm> attach(Path qmpSocket, TuningSpec spec) {
+    return QmpClient.connect(loop, qmpSocket, options.qmp()).thenApplyAsync(qmp -> {
+      try {
+        Vm vm = adopt(qmp, spec, null);
+        vm.applyNow(spec);
+        vm.watchExit();
+        return vm;
+      } catch (RuntimeException e) {
+        qmp.close();
+        throw e;
+      }
+    }, workers);
+  }
+
+  /**
+   * Opens a running QEMU without placing anything: for queries, and for live operations, which
+   * place the VM first (with an empty spec) if qtune never placed it.
+   */
+  public CompletableFuture<Vm> open(Path qmpSocket) {
+    return QmpClient.connect(loop, qmpSocket, options.qmp()).thenApplyAsync(qmp -> {
+      try {
+        return adopt(qmp, null, null);
+      } catch (RuntimeException e) {
+        qmp.close();
+        throw e;
+      }
+    }, workers);
+  }
+
+  /** Opens a VM recorded in the state directory by name. */
+  public CompletableFuture<Vm> open(String name) {
+    StateDir.Entry e = state.find(name).orElseThrow(() -> new InvalidInputException(
+        "no VM named '" + name + "' in " + state.dir() + " (known: "
+            + String.join(", ", state.all().stream().map(StateDir.Entry::name).toList()) + ")"));
+    return open(Path.of(e.qmpSocket()));
+  }
+
+  /**
+   * Launches QEMU paused with a QMP socket qtune creates; the process is in its emulator group with
+   * the emulator affinity before it executes QEMU, so no QEMU thread ever runs outside its group.
+   * Then places vCPUs and iothreads, creates the spec's missing iothreads, and continues the VM
+   * unless {@code options.stayPaused()}. When QEMU exits, its groups are removed.
+   */
+  public CompletableFuture<Vm> launch(TuningSpec spec, List<String> qemuArgs, LaunchOptions launch) {
+    return CompletableFuture.supplyAsync(() -> new Launch(this, spec, qemuArgs, launch).run(), workers);
+  }
+
+  /** Removes the domain groups of VMs whose QEMU is gone; returns the paths removed. */
+  public List<String> gc() {
+    List<String> removed = new ArrayList<>();
+    for (StateDir.Entry e : state.all()) {
+      if (!proc.isAlive(e.pid())) {
+        backend.openPath(e.domainPath()).ifPresent(d -> {
+          d.remove();
+          removed.add(e.domainPath());
+        });
+        state.forget(e.name());
+      }
+    }
+    for (DomainCgroup d : backend.domains(options.partition(), options.suffix())) {
+      if (d.isEmpty()) {
+        d.remove();
+        removed.add(d.path());
+      }
+    }
+    return removed;
+  }
+
+  @Override
+  public void close() {
+    loop.close();
+    workers.shutdown();
+    try {
+      workers.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ---------------------------------------------------------------- shared parts
+
+  /** Builds the Vm for a connected QMP client: identity, layout, existing groups, threads. */
+  Vm adopt(QmpClient qmp, TuningSpec spec, Process process) {
+    int pid = qmp.peerCredentials().pid();
+    if (pid <= 0 || !proc.isAlive(pid)) {
+      throw new OperationFailedException("the QMP peer on " + qmp.socketPath() + " has no live process (pid " + pid + ")");
+    }
+    if (process != null && process.pid() != pid) {
+      throw new OperationFailedException("the QMP socket " + qmp.socketPath() + " is served by pid " + pid
+          + ", not by the QEMU qtune launched (pid " + process.pid() + ")");
+    }
+    String name = spec != null && spec.name() != null ? spec.name() : queryName(qmp, pid);
+    VmThreads threads = discovery.discover(qmp, pid);
+    CgroupLayout layout = existingLayout(pid, name).orElseGet(() -> newLayout(name));
+    DomainCgroup domain = backend.open(layout).orElse(null);
+    TuningSpec base = spec != null ? spec : TuningSpec.named(name);
+    ResolvedTuning tuning;
+    if (spec != null) {
+      tuning = validator.resolve(base, new VmFacts(threads.maxVcpus(), iothreadIds(threads, spec)));
+    } else {
+      tuning = validator.resolve(base, null);
+    }
+    return new Vm(this, qmp, pid, name, layout, domain, threads, tuning, process);
+  }
+
+  private static Set<Integer> iothreadIds(VmThreads t, TuningSpec spec) {
+    Set<Integer> ids = new HashSet<>();
+    t.iothreads().forEach(i -> ids.add(i.id()));
+    spec.iothreads().forEach(i -> ids.add(i.id()));
+    return ids;
+  }
+
+  private String queryName(QmpClient qmp, int pid) {
+    try {
+      String n = qmp.execute("query-name", Map.of()).join().path("name").asText("");
+      if (!n.isEmpty()) {
+        return n;
+      }
+    } catch (CompletionException e) {
+      LOG.debug("query-name failed: {}", e.getCause().toString());
+    }
+    return "pid" + pid;
+  }
+
+  private static final Pattern MACHINE_ID = Pattern.compile("qemu-(\\d+)-.*");
+
+  /** Re-adoption: the machine id of a group that already holds this pid, as libvirt's reconnect. */
+  private Optional<CgroupLayout> existingLayout(int pid, String name) {
+    String path = threadGroupOf(pid, pid);
+    if (path == null) {
+      return Optional.empty();
+    }
+    for (String part : path.split("/")) {
+      Matcher m = MACHINE_ID.matcher(part);
+      if (m.matches() && part.endsWith("." + options.suffix())) {
+        CgroupLayout candidate = layout(MachineName.of(Integer.parseInt(m.group(1)), name));
+        if (path.startsWith(candidate.domainPath())) {
+          return Optional.of(candidate);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** A new machine id: one above the highest in use under the partition, as libvirt counts. */
+  CgroupLayout newLayoutFor(String name) {
+    return newLayout(name);
+  }
+
+  private CgroupLayout newLayout(String name) {
+    int max = 0;
+    for (DomainCgroup d : backend.domains(options.partition(), options.suffix())) {
+      String last = d.path().substring(d.path().lastIndexOf('/') + 1);
+      Matcher m = MACHINE_ID.matcher(last);
+      if (m.matches()) {
+        max = Math.max(max, Integer.parseInt(m.group(1)));
+      }
+    }
+    return layout(MachineName.of(max + 1, name));
+  }
+
+  private CgroupLayout layout(MachineName machine) {
+    return CgroupLayout.of(cgroups, machine, options.partition(), options.suffix());
+  }
+
+  /** The cgroup a thread is in (cpuset hierarchy on v1, unified on v2), or null if unknown. */
+  String threadGroupOf(int pid, int tid) {
+    Map<String, String> groups = proc.cgroupsOfThread(pid, tid);
+    String key = cgroups.placementController();
+    return groups.get(key);
+  }
+
+  long sharesToNative(long shares) {
+    return cgroupV2() ? CpuWeights.sharesToWeight(shares) : shares;
+  }
+
+  long defaultWeight() {
+    return cgroupV2() ? 100 : 1024;
+  }
+
+  String weightFile() {
+    return cgroupV2() ? "cpu.weight" : "cpu.shares";
+  }
+
+  boolean cgroupV2() {
+    return backend.isV2();
+  }
+
+  QtuneOptions options() {
+    return options;
+  }
+
+  QmpEventLoop loop() {
+    return loop;
+  }
+
+  CgroupBackend backend() {
+    return backend;
+  }
+
+  public ProcFs proc() {
+    return proc;
+  }
+
+  public HostTopology topology() {
+    return topology;
+  }
+
+  public CgroupHost cgroups() {
+    return cgroups;
+  }
+
+  HostFacts hostFacts() {
+    return hostFacts;
+  }
+
+  SpecValidator validator() {
+    return validator;
+  }
+
+  Placer placer() {
+    return placer;
+  }
+
+  Discovery discovery() {
+    return discovery;
+  }
+
+  public StateDir state() {
+    return state;
+  }
+
+  ExecutorService workers() {
+    return workers;
+  }
+
+  /** Pins a single-threaded process before it executes QEMU (launch handshake). */
+  static void preExecAffinity(int pid, io.qtune.host.cpu.CpuSet cpus) {
+    ThreadAffinity.set(pid, cpus);
+  }
+
+  static ThreadGroupName emulator() {
+    return ThreadGroupName.emulator();
+  }
+}

@@ -1,2 +1,0 @@
-/** qtune core module. */
-package io.qtune.core;

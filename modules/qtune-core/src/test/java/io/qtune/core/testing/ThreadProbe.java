@@ -1,0 +1,85 @@
+package io.qtune.core.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads what the kernel says about a thread straight from /proc, independently of the product's
+ * own readers, so assertions do not trust the code under test.
+ */
+public final class ThreadProbe {
+  private ThreadProbe() {}
+
+  public static String cpusAllowedList(int pid, int tid) {
+    return status(pid, tid, "Cpus_allowed_list");
+  }
+
+  public static String comm(int pid, int tid) {
+    try {
+      return Files.readString(Path.of("/proc/" + pid + "/task/" + tid + "/comm")).trim();
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  public static String status(int pid, int tid, String key) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/task/" + tid + "/status"))) {
+        if (line.startsWith(key + ":")) {
+          return line.substring(key.length() + 1).trim();
+        }
+      }
+    } catch (IOException e) {
+      throw new AssertionError("cannot read status of " + pid + "/" + tid, e);
+    }
+    throw new AssertionError(key + " missing in /proc/" + pid + "/task/" + tid + "/status");
+  }
+
+  /** The thread's group in the hierarchy whose controller list contains {@code controller}. */
+  public static String cgroup(int pid, int tid, String controller) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/task/" + tid + "/cgroup"))) {
+        String[] f = line.split(":", 3);
+        if (List.of(f[1].split(",")).contains(controller)) {
+          return f[2];
+        }
+      }
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+    return null;
+  }
+
+  public static List<Integer> tasks(int pid) {
+    List<Integer> out = new ArrayList<>();
+    try (var s = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      s.forEach(p -> out.add(Integer.parseInt(p.getFileName().toString())));
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+    out.sort(null);
+    return out;
+  }
+
+  public static String read(Path file) {
+    try {
+      return Files.readString(file).trim();
+    } catch (IOException e) {
+      throw new AssertionError("cannot read " + file, e);
+    }
+  }
+
+  public static List<Integer> members(Path file) {
+    List<Integer> out = new ArrayList<>();
+    for (String l : read(file).split("\n")) {
+      if (!l.isBlank()) {
+        out.add(Integer.parseInt(l.trim()));
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+}
