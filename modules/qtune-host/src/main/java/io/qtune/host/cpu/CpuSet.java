@@ -87,7 +87,7 @@ public final class CpuSet {
         }
         while (true) {
             boolean neg = false;
-            if (c.peek() == '^') {
+            if (!c.atEnd() && c.peek() == '^') {
                 c.next();
                 neg = true;
             }
