@@ -22,7 +22,8 @@ final class CgroupFile {
     /** Writes {@code value}, opening with WRITE only: cgroupfs refuses O_CREAT. */
     static void write(Path file, String value) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            ByteBuffer buf = ByteBuffer.wrap(value.getBytes(StandardCharsets.US_ASCII));
+            // an empty buffer would make no write(2) at all; "\n" is how the kernel reads "empty"
+            ByteBuffer buf = ByteBuffer.wrap((value.isEmpty() ? "\n" : value).getBytes(StandardCharsets.US_ASCII));
             while (buf.hasRemaining()) {
                 ch.write(buf);
             }
