@@ -19,9 +19,13 @@ final class CgroupFile {
     private CgroupFile() {
     }
 
-    /** Writes {@code value}, opening with WRITE only: cgroupfs refuses O_CREAT. */
+    /**
+     * Writes {@code value}, opening without CREATE: cgroupfs refuses O_CREAT (EACCES), and a
+     * missing file must fail as ENOENT rather than be created. TRUNCATE_EXISTING is a no-op on
+     * cgroupfs (as for the shell's {@code >}) and keeps plain-file test trees exact.
+     */
     static void write(Path file, String value) {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             // an empty buffer would make no write(2) at all; "\n" is how the kernel reads "empty"
             ByteBuffer buf = ByteBuffer.wrap((value.isEmpty() ? "\n" : value).getBytes(StandardCharsets.US_ASCII));
             while (buf.hasRemaining()) {
