@@ -46,7 +46,7 @@ final class DriftCheck {
     }
     bandwidth(out, vm.domainPath(), d, r.globalPeriod(), r.globalQuota());
     for (Placer.Target target : Placer.targets(t, r)) {
-      String where = vm.domainPath() + "/" + target.name();
+      String where = vm.domainPath() + "/" + target.name().dirName();
       Optional<ThreadCgroup> g = d.findThread(target.name());
       if (g.isEmpty()) {
         out.add(new Drift("group " + where, "present", "missing"));
@@ -64,12 +64,12 @@ final class DriftCheck {
       CpuSet mask = target.cpus().orElse(online);
       for (int tid : target.tids()) {
         if (!members.contains(tid)) {
-          out.add(new Drift("thread " + tid + " (" + target.name() + ")", "in " + where,
+          out.add(new Drift("thread " + tid + " (" + target.name().dirName() + ")", "in " + where,
               "in " + vm.qtune().threadGroupOf(vm.pid(), tid)));
         }
         CpuSet aff = ThreadAffinity.get(tid);
         if (!aff.equals(mask)) {
-          out.add(new Drift("thread " + tid + " (" + target.name() + ") affinity", mask.toList(), aff.toList()));
+          out.add(new Drift("thread " + tid + " (" + target.name().dirName() + ") affinity", mask.toList(), aff.toList()));
         }
       }
     }

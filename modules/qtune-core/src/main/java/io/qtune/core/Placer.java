@@ -107,7 +107,7 @@ final class Placer {
 
   ThreadCgroup create(DomainCgroup domain, ThreadGroupName name, UndoLog undo) {
     ThreadCgroup g = domain.thread(name, true);
-    undo.add("create " + name, g::remove);
+    undo.add("create " + name.dirName(), g::remove);
     return g;
   }
 
@@ -144,13 +144,13 @@ final class Placer {
   void setCpus(ThreadCgroup g, CpuSet cpus, UndoLog undo) {
     CpuSet old = g.cpus();
     g.setCpus(cpus);
-    undo.add("cpuset.cpus of " + g.name(), () -> g.setCpus(old));
+    undo.add("cpuset.cpus of " + g.name().dirName(), () -> g.setCpus(old));
   }
 
   void setMems(ThreadCgroup g, CpuSet mems, UndoLog undo) {
     CpuSet old = g.mems();
     g.setMems(mems);
-    undo.add("cpuset.mems of " + g.name(), () -> g.setMems(old));
+    undo.add("cpuset.mems of " + g.name().dirName(), () -> g.setMems(old));
   }
 
   /**

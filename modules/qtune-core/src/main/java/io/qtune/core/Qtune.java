@@ -196,9 +196,11 @@ public final class Qtune implements AutoCloseable {
       throw new OperationFailedException("the QMP socket " + qmp.socketPath() + " is served by pid " + pid
           + ", not by the QEMU qtune launched (pid " + process.pid() + ")");
     }
-    String name = spec != null && spec.name() != null ? spec.name() : queryName(qmp, pid);
+    Optional<CgroupLayout> existing = existingLayout(pid);
+    String name = spec != null && spec.name() != null ? spec.name()
+        : existing.map(l -> vmName(l.machine())).orElseGet(() -> queryName(qmp, pid));
     VmThreads threads = discovery.discover(qmp, pid);
-    CgroupLayout layout = existingLayout(pid, name).orElseGet(() -> newLayout(name));
+    CgroupLayout layout = existing.orElseGet(() -> newLayout(name));
     DomainCgroup domain = backend.open(layout).orElse(null);
     TuningSpec base = spec != null ? spec : TuningSpec.named(name);
     ResolvedTuning tuning;
@@ -231,22 +233,32 @@ public final class Qtune implements AutoCloseable {
 
   private static final Pattern MACHINE_ID = Pattern.compile("qemu-(\\d+)-.*");
 
-  /** Re-adoption: the machine id of a group that already holds this pid, as libvirt's reconnect. */
-  private Optional<CgroupLayout> existingLayout(int pid, String name) {
+  /**
+   * Re-adoption, as libvirt's reconnect: the domain group that already holds this pid (found from
+   * /proc, never from what QEMU says), if it is under this instance's partition.
+   */
+  private Optional<CgroupLayout> existingLayout(int pid) {
     String path = threadGroupOf(pid, pid);
     if (path == null) {
       return Optional.empty();
     }
+    String suffix = "." + options.suffix();
     for (String part : path.split("/")) {
-      Matcher m = MACHINE_ID.matcher(part);
-      if (m.matches() && part.endsWith("." + options.suffix())) {
-        CgroupLayout candidate = layout(MachineName.of(Integer.parseInt(m.group(1)), name));
-        if (path.startsWith(candidate.domainPath())) {
+      if (MACHINE_ID.matcher(part).matches() && part.endsWith(suffix)) {
+        CgroupLayout candidate = template().withMachine(
+            new MachineName(part.substring(0, part.length() - suffix.length())));
+        if (path.equals(candidate.domainPath()) || path.startsWith(candidate.domainPath() + "/")) {
           return Optional.of(candidate);
         }
       }
     }
     return Optional.empty();
+  }
+
+  /** The VM name inside a machine name {@code qemu-<id>-<name>}. */
+  private static String vmName(MachineName machine) {
+    Matcher m = Pattern.compile("qemu-\\d+-(.*)").matcher(machine.value());
+    return m.matches() ? m.group(1) : machine.value();
   }
 
   /** A new machine id: one above the highest in use under the partition, as libvirt counts. */

@@ -158,7 +158,14 @@ public final class Vm implements AutoCloseable {
         domain = qtune.backend().createDomain(layout, pid);
         DomainCgroup d = domain;
         undo.add("create domain group " + layout.domainPath(), () -> {
-          qtune.backend().returnProcess(pid, original);
+          try {
+            qtune.backend().returnProcess(pid, original);
+          } catch (RuntimeException e) {
+            if (qtune.proc().isAlive(pid)) {
+              throw e;
+            }
+            // QEMU died meanwhile: nothing to return, the group is empty
+          }
           d.remove();
         });
       }
