@@ -111,9 +111,15 @@ final class Disks {
     try {
       deleted.join();
     } catch (CompletionException e) {
+      // finish the job if the guest releases the device later: drop the block nodes then
+      qmp.awaitEvent(ev -> ev.name().equals("DEVICE_DELETED")
+          && target.equals(ev.data().path("device").asText(null)), Duration.ofHours(24))
+          .thenCompose(ev -> qmp.blockdevDel(nodeName(target)))
+          .thenCompose(x -> qmp.blockdevDel(nodeName(target) + "-file"));
       throw new OperationFailedException("the guest did not release disk '" + target + "' within "
-          + timeout.toSeconds() + " s (PCI unplug needs the guest's cooperation); it stays attached"
-          + " and will be removed when the guest acknowledges", e.getCause());
+          + timeout.toMillis() + " ms (PCI unplug needs the guest's cooperation: a paused or"
+          + " booting guest cannot answer); the unplug stays requested and qtune removes the disk's"
+          + " block nodes when the guest releases it", e.getCause());
     }
     qmp.blockdevDel(nodeName(target)).join();
     qmp.blockdevDel(nodeName(target) + "-file").join();

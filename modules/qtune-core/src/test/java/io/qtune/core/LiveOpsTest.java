@@ -236,4 +236,33 @@ class LiveOpsTest {
         .until(() -> ThreadProbe.tasks(qemu.pid()).size() == threadsBefore);
     assertEquals(List.of("1", "2"), vm.iothreadInfo().join().stream().map(i -> "" + i.id()).toList());
   }
+
+  @Test
+  void diskOnAnIothreadKeepsThatIothreadFromBeingDeleted() throws Exception {
+    Path img = state.resolve("disk.raw");
+    try (var f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
+      f.setLength(1 << 20);
+    }
+    vm.attachDisk(img, "vdb", 1).join();
+    var io = vm.qmp().qomGet("/machine/peripheral/vdb", "iothread").join();
+    assertTrue(io.asText().endsWith("iothread1"), "device vdb served by iothread1: " + io);
+    var blocks = vm.qmp().execute("query-named-block-nodes", Map.of("flat", true)).join();
+    assertTrue(blocks.toString().contains(img.toString()), "image opened by QEMU");
+
+    var before = CgroupDump.of(sandbox.dirs());
+    CompletionException e = assertThrows(CompletionException.class, () -> vm.deleteIothread(1).join());
+    assertInstanceOf(InvalidInputException.class, e.getCause());
+    assertTrue(e.getCause().getMessage().contains("being used by disk 'vdb'"), e.getCause().getMessage());
+    assertEquals(before, CgroupDump.of(sandbox.dirs()));
+
+    // a paused guest cannot acknowledge a PCI unplug: the detach says so instead of hanging
+    CompletionException stuck = assertThrows(CompletionException.class,
+        () -> vm.detachDisk("vdb", java.time.Duration.ofMillis(500)).join());
+    assertInstanceOf(OperationFailedException.class, stuck.getCause());
+    assertTrue(stuck.getCause().getMessage().contains("did not release disk 'vdb'"), stuck.getCause().getMessage());
+
+    CompletionException bad = assertThrows(CompletionException.class,
+        () -> vm.attachDisk(img, "vdc", 9).join());
+    assertTrue(bad.getCause().getMessage().contains("iothread 9 not found"));
+  }
 }
