@@ -199,7 +199,7 @@ class QmpClientFaultTest {
     connect(FAST);
     Throwable e = failure(client.queryStatus());
     QmpConnectionClosedException closed = assertInstanceOf(QmpConnectionClosedException.class, e);
-    assertTrue(closed.getMessage().contains("EOF"), closed.getMessage());
+    assertTrue(closed.getMessage().contains("QEMU closed the connection ("), closed.getMessage());
     await().atMost(Duration.ofSeconds(5)).until(() -> !client.isOpen());
   }
 
@@ -219,8 +219,9 @@ class QmpClientFaultTest {
     }
     for (CompletableFuture<JsonNode> f : pending) {
       QmpConnectionClosedException closed = assertInstanceOf(QmpConnectionClosedException.class, failure(f));
-      assertEquals("QMP connection to " + server.socketPath()
-          + " closed: QEMU closed the connection (EOF: the VM quit or crashed)", closed.getMessage());
+      // EOF, or EPIPE when the client was still writing the commands the server never read
+      assertTrue(closed.getMessage().startsWith("QMP connection to " + server.socketPath()
+          + " closed: QEMU closed the connection ("), closed.getMessage());
       assertEquals(server.socketPath(), closed.socketPath());
     }
     assertTrue(client.closeFuture().isDone());
@@ -333,7 +334,7 @@ class QmpClientFaultTest {
     assertTrue(outOfOrder.isEmpty(), outOfOrder.toString());
     await().atMost(Duration.ofSeconds(20)).until(() -> thrown.get() == n);
     assertEquals(0, slowCount.get());
-    assertTrue(client.queryStatus().isDone() || client.isOpen());
+    assertTrue(client.isOpen(), "a throwing and a blocked subscriber leave the connection up");
     release.countDown();
     await().atMost(Duration.ofSeconds(20)).until(() -> slowCount.get() == n);
   }
