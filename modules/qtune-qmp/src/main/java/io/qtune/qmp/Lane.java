@@ -29,6 +29,7 @@ final class Lane<T> implements QmpSubscription {
   private final Collection<Lane<T>> registry;
   private volatile boolean closed;
   private boolean warnedFull;
+  private long failures; // only touched by the draining thread (drains never overlap)
 
   /** Creates the lane and adds it to {@code registry}; {@link #close()} removes it. */
   Lane(Consumer<? super T> listener, Executor executor, Collection<Lane<T>> registry) {
@@ -78,7 +79,13 @@ final class Lane<T> implements QmpSubscription {
       try {
         listener.accept(item);
       } catch (Throwable e) {
-        LOG.warn("QMP listener {} threw on {}; it stays subscribed", listener, item, e);
+        // full trace once per listener, then one line at debug: a buggy listener must not flood the log
+        if (failures++ == 0) {
+          LOG.warn("QMP listener {} threw on {}; it stays subscribed (further failures logged at debug)",
+              listener, item, e);
+        } else {
+          LOG.debug("QMP listener {} threw again ({} times) on {}: {}", listener, failures, item, e.toString());
+        }
       }
     }
     scheduled.set(false);

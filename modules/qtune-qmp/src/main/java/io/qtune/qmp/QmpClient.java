@@ -14,6 +14,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.Errors;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.codec.TooLongFrameException;
@@ -66,6 +67,8 @@ import org.slf4j.LoggerFactory;
 public final class QmpClient implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(QmpClient.class);
   private static final int OOB_IN_FLIGHT = 8; // QMP_REQ_QUEUE_LEN_MAX in QEMU's monitor.h
+  private static final int EPIPE = 32;
+  private static final int ECONNRESET = 104;
 
   private final QmpEventLoop loop;
   private final Path socketPath;
@@ -535,7 +538,7 @@ public final class QmpClient implements AutoCloseable {
     if (reason == null) {
       reason = new QmpConnectionClosedException(socketPath, greeting == null
           ? "QEMU closed the connection before sending the QMP greeting"
-          : "QEMU closed the connection (EOF: the VM quit or crashed)");
+          : peerClosed("EOF"));
       closeReason = reason;
     }
     LOG.debug("{}: {}", socketPath, reason.getMessage());
@@ -600,10 +603,21 @@ public final class QmpClient implements AutoCloseable {
     if (cause instanceof DecoderException && cause.getCause() instanceof QmpProtocolException) {
       return (QmpProtocolException) cause.getCause();
     }
+    if (cause instanceof Errors.NativeIoException) {
+      int errno = Math.abs(((Errors.NativeIoException) cause).expectedErr());
+      if (errno == EPIPE || errno == ECONNRESET) { // same as EOF, just noticed while writing
+        return new QmpConnectionClosedException(socketPath, peerClosed(errno == EPIPE ? "broken pipe"
+            : "connection reset"), cause);
+      }
+    }
     if (cause instanceof IOException) {
       return new QmpConnectionClosedException(socketPath, "I/O error: " + cause.getMessage(), cause);
     }
     return new QmpConnectionClosedException(socketPath, "internal error in the QMP client: " + cause, cause);
+  }
+
+  private static String peerClosed(String how) {
+    return "QEMU closed the connection (" + how + ": the VM quit or crashed)";
   }
 
   private void onGreeting(JsonNode msg) {
