@@ -176,7 +176,7 @@ public final class Qtune implements AutoCloseable {
   @Override
   public void close() {
     loop.close();
-    workers.shutdown();
+    workers.shutdownNow();
     try {
       workers.awaitTermination(2, TimeUnit.SECONDS);
     } catch (InterruptedException e) {

@@ -56,6 +56,7 @@ public final class Vm implements AutoCloseable {
   private volatile DomainCgroup domain;
   private volatile VmThreads threads;
   private volatile ResolvedTuning tuning;
+  private volatile boolean closedByUs;
 
   Vm(Qtune qtune, QmpClient qmp, int pid, String name, CgroupLayout layout, DomainCgroup domain,
       VmThreads threads, ResolvedTuning tuning, Process process) {
@@ -734,6 +735,7 @@ public final class Vm implements AutoCloseable {
    */
   @Override
   public void close() {
+    closedByUs = true;
     qmp.close();
   }
 
@@ -755,9 +757,14 @@ public final class Vm implements AutoCloseable {
    * are removed.
    */
   CompletableFuture<Void> watchExit() {
-    CompletableFuture<?> exit = process != null ? process.onExit()
-        : qmp.closeFuture().handle((r, e) -> null).thenCompose(x -> waitPidGone());
-    exit.whenCompleteAsync((r, e) -> {
+    // QEMU's exit closes its QMP socket: EOF is the signal, so watching costs no thread per VM.
+    // A child launched by qtune is watched through its Process instead.
+    CompletableFuture<Boolean> exit = process != null ? process.onExit().thenApply(p -> true)
+        : qmp.closeFuture().handle((r, e) -> null).thenApplyAsync(x -> !closedByUs && pidGone(), qtune.workers());
+    exit.whenCompleteAsync((isGone, e) -> {
+      if (e != null || !Boolean.TRUE.equals(isGone)) {
+        return; // we closed the connection, or QEMU lives on: its groups stay (gc removes them later)
+      }
       try {
         cleanup();
         gone.complete(null);
@@ -768,16 +775,22 @@ public final class Vm implements AutoCloseable {
     return gone;
   }
 
-  private CompletableFuture<Void> waitPidGone() {
-    return CompletableFuture.runAsync(() -> {
-      while (qtune.proc().isAlive(pid)) {
-        sleep(20);
+  /** Waits briefly for the pid to die after EOF (the socket closes just before the exit). */
+  private boolean pidGone() {
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (qtune.proc().isAlive(pid)) {
+      if (System.nanoTime() > deadline) {
+        LOG.warn("QMP connection of VM {} closed but pid {} is still alive: its groups stay", name, pid);
+        return false;
       }
-    }, qtune.workers());
+      sleep(10);
+    }
+    return true;
   }
 
   /** Removes the VM's groups (depth first) and its state record. */
   synchronized void cleanup() {
+    closedByUs = true;
     qmp.close();
     DomainCgroup d = domain;
     if (d != null) {

@@ -50,7 +50,8 @@ public final class QemuProcess implements AutoCloseable {
         "-smp", smp, "-m", "64", "-nodefaults", "-no-user-config", "-display", "none"));
   }
 
-  private static QemuProcess startWith(String acc, String smp, List<String> extra) {
+  /** With an explicit accelerator, e.g. {@code tcg,thread=single}. */
+  public static QemuProcess startWith(String acc, String smp, List<String> extra) {
     try {
       Path dir = Files.createTempDirectory("qtune-qemu-");
       Path socket = dir.resolve("qmp.sock");

@@ -1,0 +1,86 @@
+package io.qtune.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.qtune.core.spec.SpecReader;
+import io.qtune.core.testing.CgroupSandbox;
+import io.qtune.core.testing.CgroupView;
+import io.qtune.core.testing.QemuProcess;
+import io.qtune.core.testing.ThreadProbe;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Groups follow the VM's life: removed when QEMU goes, kept while it lives, collected by gc. */
+@Tag("v2")
+class LifecycleTest {
+  @TempDir Path state;
+
+  @Test
+  void attachedVmsGroupsGoWhenQemuDies() throws Exception {
+    try (CgroupSandbox sb = new CgroupSandbox("coretest");
+        QemuProcess q = QemuProcess.start("2");
+        Qtune qtune = Qtune.create(QtuneOptions.defaults().withPartition(sb.partition()).withStateDir(state))) {
+      Vm vm = qtune.attach(q.socket(), SpecReader.parse("{\"name\":\"dies\",\"vcpupin\":[{\"vcpu\":0,\"cpuset\":\"1\"}]}")).join();
+      CgroupView v = CgroupView.live();
+      assertTrue(v.exists(vm.domainPath() + "/vcpu0"));
+      assertTrue(qtune.state().find("dies").isPresent(), "recorded for --name");
+      q.kill();
+      vm.exited().get(20, TimeUnit.SECONDS);
+      assertFalse(v.existsAnywhere(vm.domainPath()), "domain group removed");
+      assertTrue(qtune.state().find("dies").isEmpty(), "state record removed");
+    }
+  }
+
+  @Test
+  void gcRemovesGroupsOfVmsThatWentWhileNobodyWatched() throws Exception {
+    try (CgroupSandbox sb = new CgroupSandbox("coretest");
+        QemuProcess q = QemuProcess.start("2")) {
+      String domain;
+      CgroupView v = CgroupView.live();
+      try (Qtune a = Qtune.create(QtuneOptions.defaults().withPartition(sb.partition()).withStateDir(state))) {
+        Vm vm = a.attach(q.socket(), SpecReader.parse("{\"name\":\"orphan\"}")).join();
+        domain = vm.domainPath();
+        vm.close(); // stop watching: the VM keeps running and keeps its groups
+      }
+      assertTrue(v.exists(domain + "/emulator"), "groups stay while QEMU lives");
+      try (Qtune b = Qtune.create(QtuneOptions.defaults().withPartition(sb.partition()).withStateDir(state))) {
+        assertEquals(List.of(), b.gc(), "a live VM is not collected");
+        q.kill();
+        assertEquals(List.of(domain), b.gc());
+      }
+      assertFalse(v.existsAnywhere(domain));
+    }
+  }
+
+  @Test
+  void tcgWithoutThreadPerVcpuPlacesWhatItCanAndSaysSo() {
+    try (CgroupSandbox sb = new CgroupSandbox("coretest");
+        QemuProcess q = QemuProcess.startWith("tcg,thread=single", "2", List.of());
+        Qtune qtune = Qtune.create(QtuneOptions.defaults().withPartition(sb.partition()).withStateDir(state))) {
+      Vm vm = qtune.attach(q.socket(), SpecReader.parse("{\"name\":\"tcg\",\"emulatorpin\":\"0\"}")).join();
+      assertFalse(vm.threads().perVcpuThreads());
+      CgroupView v = CgroupView.live();
+      assertFalse(v.existsAnywhere(vm.domainPath() + "/vcpu0"), "no vCPU group without a vCPU thread");
+      for (int tid : ThreadProbe.tasks(q.pid())) {
+        assertEquals("0", ThreadProbe.cpusAllowedList(q.pid(), tid), "every thread follows emulatorpin");
+      }
+      CompletionException e = assertThrows(CompletionException.class, () -> vm.pinVcpu(0, "1").join());
+      assertInstanceOf(InvalidInputException.class, e.getCause());
+      assertTrue(e.getCause().getMessage().contains("cpu affinity is not supported"), e.getCause().getMessage());
+    }
+  }
+
+  static Duration t() {
+    return Duration.ofSeconds(10);
+  }
+}
