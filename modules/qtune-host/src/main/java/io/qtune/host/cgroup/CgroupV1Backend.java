@@ -56,7 +56,7 @@ public final class CgroupV1Backend implements CgroupBackend {
             throw new IllegalArgumentException("pid " + pid + " must be positive");
         }
         if (layout.systemd()) {
-            requireScope(layout);
+            ensureScope(layout, pid);
         }
         List<String> dirs = new ArrayList<>(layout.partitionDirs());
         dirs.add(layout.domainDirName());
@@ -89,14 +89,12 @@ public final class CgroupV1Backend implements CgroupBackend {
         }
     }
 
-    private void requireScope(CgroupLayout layout) {
-        Optional<Path> sd = host.v1Mount("name=systemd").map(CgroupMount::dir);
-        if (sd.isPresent()) {
-            Path scope = sd.get().resolve(layout.scopePath().substring(1));
-            if (!Files.isDirectory(scope)) {
-                throw new CgroupException("systemd scope " + scope + " does not exist: qtune does not create machined "
-                        + "scopes; register the VM with systemd-machined first or use CgroupLayout.withSystemd(false)");
-            }
+    /** On a systemd v1 host the scope lives in the name=systemd hierarchy (or the unified one). */
+    private void ensureScope(CgroupLayout layout, int pid) {
+        Optional<Path> sd = host.v1Mount("name=systemd").map(CgroupMount::dir)
+                .or(() -> host.unified().map(CgroupMount::dir));
+        if (sd.isPresent() && !Files.isDirectory(sd.get().resolve(layout.scopePath().substring(1)))) {
+            SystemdScope.create(layout, pid, sd.get());
         }
     }
 

@@ -52,6 +52,10 @@ public final class CgroupV2Backend implements CgroupBackend {
         }
         List<V2Node> created = new ArrayList<>();
         V2Node cur = root;
+        if (layout.systemd() && !node(layout.scopePath()).exists()) {
+            // libvirt asks machined; qtune asks systemd directly for a delegated scope
+            SystemdScope.create(layout, pid, root.primary());
+        }
         try {
             for (int i = 0; i < dirs.size(); i++) {
                 V2Node parent = cur;
@@ -59,9 +63,8 @@ public final class CgroupV2Backend implements CgroupBackend {
                 boolean leaf = i == dirs.size() - 1;
                 if (!cur.exists()) {
                     if (layout.systemd() && i <= scopeIndex) {
-                        throw new CgroupException("systemd unit " + cur.primary() + " does not exist: qtune does not "
-                                + "create machined scopes; register the VM with systemd-machined first or use "
-                                + "CgroupLayout.withSystemd(false)");
+                        throw new CgroupException("systemd unit " + cur.primary() + " does not exist although "
+                                + "its scope was created; is systemd managing " + root.primary() + "?");
                     }
                     CgroupFile.mkdir(cur.primary());
                     created.add(cur);
