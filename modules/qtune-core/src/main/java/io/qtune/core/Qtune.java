@@ -242,11 +242,10 @@ public final class Qtune implements AutoCloseable {
     if (path == null) {
       return Optional.empty();
     }
-    String suffix = "." + options.suffix();
     for (String part : path.split("/")) {
-      if (MACHINE_ID.matcher(part).matches() && part.endsWith(suffix)) {
-        CgroupLayout candidate = template().withMachine(
-            new MachineName(part.substring(0, part.length() - suffix.length())));
+      Optional<MachineName> machine = machineOf(part);
+      if (machine.isPresent()) {
+        CgroupLayout candidate = template().withMachine(machine.get());
         if (path.equals(candidate.domainPath()) || path.startsWith(candidate.domainPath() + "/")) {
           return Optional.of(candidate);
         }
@@ -268,13 +267,44 @@ public final class Qtune implements AutoCloseable {
 
   private CgroupLayout newLayout(String name) {
     int max = 0;
-    for (DomainCgroup d : backend.domains(template())) {
-      Matcher m = MACHINE_ID.matcher(d.layout().machine().value());
-      if (m.matches()) {
-        max = Math.max(max, Integer.parseInt(m.group(1)));
+    for (String dir : backend.partitionChildren(template())) {
+      Optional<Matcher> m = machineOf(dir).map(n -> MACHINE_ID.matcher(n.value())).filter(Matcher::matches);
+      if (m.isPresent()) {
+        max = Math.max(max, Integer.parseInt(m.get().group(1)));
       }
     }
     return layout(MachineName.of(max + 1, name));
+  }
+
+  private static final Pattern SCOPE = Pattern.compile("machine-(qemu\\\\x2d\\d+\\\\x2d.*)\\.scope");
+
+  /**
+   * The machine name behind a domain directory: {@code qemu-1-vm.libvirt-qemu} without systemd,
+   * {@code machine-qemu\x2d1\x2dvm.scope} with it.
+   */
+  Optional<MachineName> machineOf(String dir) {
+    String suffix = "." + options.suffix();
+    if (dir.endsWith(suffix) && MACHINE_ID.matcher(dir).matches()) {
+      return Optional.of(new MachineName(dir.substring(0, dir.length() - suffix.length())));
+    }
+    Matcher m = SCOPE.matcher(dir);
+    if (m.matches()) {
+      return Optional.of(new MachineName(unescapeSystemd(m.group(1))));
+    }
+    return Optional.empty();
+  }
+
+  private static String unescapeSystemd(String s) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < s.length(); i++) {
+      if (s.startsWith("\\x", i) && i + 4 <= s.length()) {
+        out.append((char) Integer.parseInt(s.substring(i + 2, i + 4), 16));
+        i += 3;
+      } else {
+        out.append(s.charAt(i));
+      }
+    }
+    return out.toString();
   }
 
   /** The layout of this instance's partition, for listing its domain groups. */
@@ -283,12 +313,13 @@ public final class Qtune implements AutoCloseable {
   }
 
   private Optional<DomainCgroup> openDomainAt(String domainPath) {
-    String last = domainPath.substring(domainPath.lastIndexOf('/') + 1);
-    String suffix = "." + options.suffix();
-    if (!last.endsWith(suffix)) {
-      return Optional.empty();
+    for (String part : domainPath.split("/")) {
+      Optional<MachineName> m = machineOf(part);
+      if (m.isPresent()) {
+        return backend.open(template().withMachine(m.get()));
+      }
     }
-    return backend.open(template().withMachine(new MachineName(last.substring(0, last.length() - suffix.length()))));
+    return Optional.empty();
   }
 
   private CgroupLayout layout(MachineName machine) {

@@ -1,0 +1,86 @@
+package io.qtune.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.qtune.core.spec.SpecReader;
+import io.qtune.core.testing.CgroupView;
+import io.qtune.core.testing.QemuProcess;
+import io.qtune.core.testing.ThreadProbe;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * cgroup v2 + systemd, the common production host: the VM gets its own delegated scope in
+ * machine.slice (libvirt's name), the threads go below the scope's nested {@code libvirt} group,
+ * and the scope is gone after QEMU exits. Runs in the v2 lane's systemd mode.
+ */
+@Tag("systemd")
+class SystemdTest {
+  @TempDir Path state;
+
+  static boolean systemdV2() {
+    try {
+      return Files.isDirectory(Path.of("/run/systemd/system"))
+          && Files.getFileStore(Path.of("/sys/fs/cgroup")).type().equals("cgroup2");
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  @Test
+  void vmGetsADelegatedScopeInMachineSliceAndLosesItOnExit() throws Exception {
+    assumeTrue(systemdV2(), "needs systemd as init on a cgroup v2 host");
+    try (QemuProcess q = QemuProcess.start("2", 1);
+        Qtune qtune = Qtune.create(QtuneOptions.defaults().withStateDir(state))) {
+      Vm vm = qtune.attach(q.socket(), SpecReader.parse("""
+          {"name": "sd1", "vcpupin": [{"vcpu": 0, "cpuset": "0"}, {"vcpu": 1, "cpuset": "1"}],
+           "emulatorpin": "1", "period": 100000, "quota": 50000, "shares": 2048}""")).join();
+      String scope = "/machine.slice/machine-qemu\\x2d1\\x2dsd1.scope";
+      assertEquals(scope + "/libvirt", vm.domainPath());
+      String unit = "machine-qemu\\x2d1\\x2dsd1.scope";
+      assertEquals("Delegate=yes", systemctl("show", "-p", "Delegate", unit));
+      assertEquals("ActiveState=active", systemctl("show", "-p", "ActiveState", unit));
+
+      CgroupView v = CgroupView.live();
+      String d = vm.domainPath();
+      assertEquals("domain threaded", v.type(d));
+      assertEquals(List.of(q.pid()), ThreadProbe.members(Path.of("/sys/fs/cgroup" + d + "/cgroup.procs")));
+      assertEquals(List.of(), ThreadProbe.members(Path.of("/sys/fs/cgroup" + scope + "/cgroup.procs")),
+          "no process directly in the scope (no internal processes)");
+      for (String g : List.of("vcpu0", "vcpu1", "emulator", "iothread1")) {
+        assertEquals("threaded", v.type(d + "/" + g), g);
+      }
+      assertEquals("0", v.cpus(d + "/vcpu0"));
+      assertEquals(50000, v.quota(d + "/vcpu0"));
+      assertEquals(ParityTest.runcWeight(2048), v.weight(d));
+      for (int tid : ThreadProbe.tasks(q.pid())) {
+        String comm = ThreadProbe.comm(q.pid(), tid);
+        if (comm.startsWith("CPU 1/")) {
+          assertEquals(d + "/vcpu1", v.groupOf(q.pid(), tid));
+          assertEquals("1", ThreadProbe.cpusAllowedList(q.pid(), tid));
+        }
+      }
+
+      q.kill();
+      vm.exited().get(20, TimeUnit.SECONDS);
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> !Files.exists(Path.of("/sys/fs/cgroup" + scope)));
+    }
+  }
+
+  private static String systemctl(String... args) throws Exception {
+    List<String> cmd = new java.util.ArrayList<>(List.of("systemctl"));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes()).trim();
+    p.waitFor(10, TimeUnit.SECONDS);
+    return out;
+  }
+}
