@@ -71,6 +71,8 @@ class QmpInFlightLimitTest {
         QmpClient client = QmpClient.connect(loop, server.socketPath(),
             QmpOptions.defaults().withEnableOob(requested)).join()) {
       assertEquals(offered && requested, client.oobEnabled());
+      // the server records the command after replying to it: wait for the record
+      await().atMost(Duration.ofSeconds(5)).until(() -> !capabilities.isEmpty());
       JsonNode caps = capabilities.get(0);
       if (offered && requested) {
         assertEquals("[\"oob\"]", caps.path("arguments").path("enable").toString());
