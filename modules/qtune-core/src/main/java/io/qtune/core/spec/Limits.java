@@ -1,16 +1,19 @@
 package io.qtune.core.spec;
 
-/** libvirt's ranges (src/util/vircgroup.h), shared by spec validation and live operations. */
+import static io.qtune.host.cgroup.CpuTunables.PERIOD_MAX;
+import static io.qtune.host.cgroup.CpuTunables.PERIOD_MIN;
+import static io.qtune.host.cgroup.CpuTunables.QUOTA_MAX;
+import static io.qtune.host.cgroup.CpuTunables.QUOTA_MIN;
+import static io.qtune.host.cgroup.CpuTunables.SHARES_MAX;
+import static io.qtune.host.cgroup.CpuTunables.SHARES_MIN;
+import static io.qtune.host.cgroup.CpuTunables.WEIGHT_MAX;
+import static io.qtune.host.cgroup.CpuTunables.WEIGHT_MIN;
+
+/**
+ * libvirt's range checks and messages (qemu_driver.c SCHED_RANGE_CHECK, vircgroup.c) over the
+ * host module's ranges, shared by spec validation and live operations.
+ */
 public final class Limits {
-  public static final long SHARES_MIN = 2;
-  public static final long SHARES_MAX = 262144;
-  public static final long WEIGHT_MIN = 1;
-  public static final long WEIGHT_MAX = 10000;
-  public static final long PERIOD_MIN = 1000;
-  public static final long PERIOD_MAX = 1000000;
-  public static final long QUOTA_MIN = 1000;
-  /** (1 << 44) - 1: the kernel's MAX_BW in microseconds. */
-  public static final long QUOTA_MAX = 17592186044415L;
   public static final int RT_PRIORITY_MIN = 1;
   public static final int RT_PRIORITY_MAX = 99;
 

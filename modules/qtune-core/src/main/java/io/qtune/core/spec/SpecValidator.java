@@ -102,7 +102,7 @@ public final class SpecValidator {
       add(problems, Limits.checkWeight(spec.weight()));
       if (!host.cgroupV2()) {
         problems.add("'weight' needs cgroup v2; this host's cpu controller is cgroup v1: use 'shares' ["
-            + Limits.SHARES_MIN + ", " + Limits.SHARES_MAX + "]");
+            + io.qtune.host.cgroup.CpuTunables.SHARES_MIN + ", " + io.qtune.host.cgroup.CpuTunables.SHARES_MAX + "]");
       }
     }
     add(problems, Limits.checkPeriod("vcpu_period", spec.period()));

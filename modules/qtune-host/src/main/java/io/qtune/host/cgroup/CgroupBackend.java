@@ -33,7 +33,14 @@ public sealed interface CgroupBackend permits CgroupV1Backend, CgroupV2Backend {
      *     empty cpuset, EINVAL/EOPNOTSUPP for a thread outside the threaded subtree); threads before it
      *     stay moved
      */
-    void attachThreads(Map<ThreadCgroup, ? extends Collection<Integer>> placement);
+    default void attachThreads(Map<ThreadCgroup, ? extends Collection<Integer>> placement) {
+        // the node knows its version's membership file (v1 tasks, v2 cgroup.threads)
+        for (Map.Entry<ThreadCgroup, ? extends Collection<Integer>> e : placement.entrySet()) {
+            for (int tid : e.getValue()) {
+                e.getKey().node.attachThread(tid);
+            }
+        }
+    }
 
     /**
      * Moves {@code pid} back into the groups it was in, as read from {@code /proc/<pid>/cgroup}

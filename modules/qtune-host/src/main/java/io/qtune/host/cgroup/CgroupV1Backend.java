@@ -105,15 +105,6 @@ public final class CgroupV1Backend implements CgroupBackend {
     }
 
     @Override
-    public void attachThreads(Map<ThreadCgroup, ? extends Collection<Integer>> placement) {
-        for (Map.Entry<ThreadCgroup, ? extends Collection<Integer>> e : placement.entrySet()) {
-            for (int tid : e.getValue()) {
-                e.getKey().node.attachThread(tid);
-            }
-        }
-    }
-
-    @Override
     public void returnProcess(int pid, Map<String, String> original) {
         for (Map.Entry<String, Path> m : mounts.entrySet()) {
             String path = null;

@@ -96,15 +96,6 @@ public final class CgroupV2Backend implements CgroupBackend {
     }
 
     @Override
-    public void attachThreads(Map<ThreadCgroup, ? extends Collection<Integer>> placement) {
-        for (Map.Entry<ThreadCgroup, ? extends Collection<Integer>> e : placement.entrySet()) {
-            for (int tid : e.getValue()) {
-                e.getKey().node.attachThread(tid);
-            }
-        }
-    }
-
-    @Override
     public void returnProcess(int pid, Map<String, String> original) {
         String path = original.get("");
         if (path != null) {
