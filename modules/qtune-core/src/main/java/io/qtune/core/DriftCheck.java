@@ -52,9 +52,11 @@ final class DriftCheck {
         out.add(new Drift("group " + where, "present", "missing"));
         continue;
       }
-      CpuSet cpus = target.cpus().orElseGet(d::cpus);
-      if (!g.get().cpus().equals(cpus)) {
-        out.add(new Drift(where + " cpuset.cpus", cpus.toList(), g.get().cpus().toList()));
+      if (target.cpus().isPresent() && !g.get().cpus().equals(target.cpus().get())) {
+        out.add(new Drift(where + " cpuset.cpus", target.cpus().get().toList(), g.get().cpus().toList()));
+      } else if (target.cpus().isEmpty() && !g.get().effectiveCpus().equals(d.effectiveCpus())) {
+        out.add(new Drift(where + " cpuset.cpus (unpinned)", d.effectiveCpus().toList(),
+            g.get().effectiveCpus().toList()));
       }
       if (target.mems().isPresent() && !g.get().mems().equals(target.mems().get())) {
         out.add(new Drift(where + " cpuset.mems", target.mems().get().toList(), g.get().mems().toList()));

@@ -124,9 +124,14 @@ final class Placer {
 
   /** A group placed before: bring it to what a fresh placement with this target would give. */
   void converge(DomainCgroup domain, ThreadCgroup g, Target t, UndoLog undo) {
-    CpuSet cpus = t.cpus().orElseGet(domain::cpus);
-    if (!g.cpus().equals(cpus)) {
-      setCpus(g, cpus, undo);
+    if (t.cpus().isPresent()) {
+      if (!g.cpus().equals(t.cpus().get())) {
+        setCpus(g, t.cpus().get(), undo);
+      }
+    } else if (!g.effectiveCpus().equals(domain.effectiveCpus())) {
+      // unpinned: back to the domain's CPUs. Not an empty cpuset: v2 refuses to empty the cpuset
+      // of a group that holds threads (ENOSPC), so both versions get the domain's CPUs written
+      setCpus(g, domain.effectiveCpus(), undo);
     }
     if (t.mems().isPresent() && !g.mems().equals(t.mems().get())) {
       setMems(g, t.mems().get(), undo);

@@ -204,12 +204,14 @@ class LiveOpsTest {
   @Test
   void reattachConvergesWithoutDuplicatesAndReportsDrift() {
     vm.pinVcpu(0, "1").join(); // drift against the spec (vcpu0 → 0)
+    vm.pinIothread(2, "0").join(); // drift: iothread2 is unpinned in the spec
     vm.close();
     try (Qtune other = Qtune.create(QtuneOptions.defaults().withPartition(sandbox.partition()).withStateDir(state))) {
       Vm again = other.open(qemu.socket()).join();
       assertEquals(d, again.domainPath(), "found the existing group by pid");
       List<Drift> drift = again.diff(ParityTest.spec()).join();
       assertTrue(drift.stream().anyMatch(x -> x.what().endsWith("/vcpu0 cpuset.cpus")), drift.toString());
+      assertTrue(drift.stream().anyMatch(x -> x.what().endsWith("/iothread2 cpuset.cpus (unpinned)")), drift.toString());
       assertEquals("1", v.cpus(d + "/vcpu0"), "diff changes nothing");
       again.apply(ParityTest.spec()).join();
       assertEquals("0", v.cpus(d + "/vcpu0"));

@@ -51,6 +51,10 @@ public final class CgroupView {
     return ThreadProbe.read(at(cpuset, group).resolve("cpuset.cpus"));
   }
 
+  public String effectiveCpus(String group) {
+    return ThreadProbe.read(at(cpuset, group).resolve(v2 ? "cpuset.cpus.effective" : "cpuset.effective_cpus"));
+  }
+
   public String mems(String group) {
     return ThreadProbe.read(at(cpuset, group).resolve("cpuset.mems"));
   }

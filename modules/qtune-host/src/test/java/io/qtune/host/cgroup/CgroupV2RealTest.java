@@ -135,10 +135,13 @@ class CgroupV2RealTest {
         backend.attachThreads(Map.of(vcpu0, List.of(t.tid())));
         assertEquals(List.of(t.tid()), vcpu0.threads());
 
-        // empty v2 cpuset means "the parent's": no ENOSPC on attach
-        vcpu0.setCpus(CpuSet.empty());
-        assertEquals(CpuSet.empty(), vcpu0.cpus());
-        assertEquals(d.effectiveCpus(), vcpu0.effectiveCpus());
+        // an empty v2 cpuset means "the parent's": a fresh group takes threads (no ENOSPC as on v1)
+        ThreadCgroup io9 = d.thread(ThreadGroupName.iothread(9), true);
+        assertEquals(CpuSet.empty(), io9.cpus());
+        assertEquals(d.effectiveCpus(), io9.effectiveCpus());
+        // ...but emptying the cpuset of a group that holds threads is refused (observed: ENOSPC)
+        CgroupWriteException empty = assertThrows(CgroupWriteException.class, () -> vcpu0.setCpus(CpuSet.empty()));
+        assertEquals(Errno.ENOSPC, empty.errno().orElseThrow());
 
         // rollback on v2
         try (CgroupTransaction tx = new CgroupTransaction()) {
