@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Build-time extras of the qtune CLI (run by exec-maven-plugin at package):
+#   target/qtune_completion.bash  bash/zsh completion (picocli.AutoComplete)
+#   target/man/*.adoc, *.1        man pages (picocli-codegen ManPageGenerator; roff when asciidoctor exists)
+#   target/qtune.jsa              AppCDS archive for ./qtune (training run: cds-train)
+# Set QTUNE_SKIP_CDS=1 to skip the archive.
+set -euo pipefail
+target=$1 jar=$target/$2 codegen=$3 picocli=$4
+cd "$target"
+cp_app="$jar"
+cp_gen="$jar:$codegen:$(ls lib/*.jar | sed "s|^|$target/|" | paste -sd:)"
+
+java -cp "$cp_gen" picocli.AutoComplete --force -n qtune -o "$target/qtune_completion.bash" io.qtune.cli.QtuneCli
+
+rm -rf "$target/man"
+java -cp "$cp_gen" picocli.codegen.docgen.manpage.ManPageGenerator -d "$target/man" io.qtune.cli.QtuneCli
+if command -v asciidoctor >/dev/null; then
+  asciidoctor -b manpage -D "$target/man" "$target"/man/*.adoc
+else
+  echo "cli-extras: asciidoctor not installed; man pages left as AsciiDoc in $target/man"
+fi
+
+if [[ ${QTUNE_SKIP_CDS:-0} != 1 ]]; then
+  rm -f "$target/qtune.jsa"
+  # the same flags and class path as ./qtune, or the JVM refuses the archive
+  timeout 120 java -XX:ArchiveClassesAtExit="$target/qtune.jsa" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
+    -Xlog:disable -Xlog:all=error:stderr -cp "$cp_app" io.qtune.cli.QtuneCli cds-train \
+    || echo "cli-extras: AppCDS training failed; ./qtune runs without the archive"
+  [[ -f $target/qtune.jsa ]] && echo "cli-extras: AppCDS archive $(du -h "$target/qtune.jsa" | cut -f1)"
+fi
+exit 0
