@@ -1,0 +1,37 @@
+package io.qtune.host.cgroup;
+
+import java.util.Collection;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Creates and finds VM groups with libvirt's steps for one cgroup version (as libvirt's
+ * vircgroupv1.c / vircgroupv2.c). Get one from {@link CgroupHost#backend()}.
+ */
+public sealed interface CgroupBackend permits CgroupV1Backend, CgroupV2Backend {
+
+    CgroupVersion version();
+
+    CgroupHost host();
+
+    /**
+     * Creates (or adopts) the VM's domain group and moves process {@code pid} into it.
+     * On failure, groups this call created are removed again.
+     */
+    DomainCgroup createDomain(CgroupLayout layout, int pid);
+
+    /** The VM's existing domain group (to re-adopt a running VM), or empty. */
+    Optional<DomainCgroup> open(CgroupLayout layout);
+
+    /**
+     * Moves threads into thread groups in one burst (v1: {@code tasks} of each controller, v2:
+     * {@code cgroup.threads}). The first attach after an idle period waits for an RCU grace period
+     * (milliseconds), the following ones take microseconds: call this once, after every mkdir and
+     * value write, not once per thread between other work.
+     *
+     * @throws CgroupWriteException on the first refusal (ESRCH for an exited thread, ENOSPC for an
+     *     empty cpuset, EINVAL/EOPNOTSUPP for a thread outside the threaded subtree); threads before it
+     *     stay moved
+     */
+    void attachThreads(Map<ThreadCgroup, ? extends Collection<Integer>> placement);
+}

@@ -1,0 +1,65 @@
+package io.qtune.host.cgroup;
+
+import io.qtune.host.cpu.CpuSet;
+import java.nio.file.Path;
+import java.util.List;
+
+/** One group's files in one backend; the public classes delegate here. */
+interface CgroupNode {
+    CgroupVersion version();
+
+    /** Directory of this group for {@code controller}. */
+    Path path(String controller);
+
+    /** The directory used as identity (cpu controller's). */
+    Path primary();
+
+    boolean exists();
+
+    CgroupNode child(String name);
+
+    List<String> childNames();
+
+    /** Creates (or adopts) a thread group child with libvirt's steps for this version. */
+    CgroupNode createThreadChild(String name);
+
+    void setShares(long shares);
+
+    long shares();
+
+    void setWeight(long weight);
+
+    long weight();
+
+    void setCfsPeriod(long period);
+
+    long cfsPeriod();
+
+    void setCfsQuota(long quota);
+
+    long cfsQuota();
+
+    void setCpus(CpuSet cpus);
+
+    CpuSet cpus();
+
+    CpuSet effectiveCpus();
+
+    void setMems(CpuSet mems);
+
+    CpuSet mems();
+
+    CpuStat cpuStat();
+
+    long usageNs();
+
+    List<Integer> threads();
+
+    List<Integer> processes();
+
+    void attachThread(int tid);
+
+    void attachProcess(int pid);
+
+    void removeTree();
+}

@@ -1,0 +1,122 @@
+package io.qtune.host.cgroup;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * cgroup v1 with libvirt's steps: groups in the cpu, cpuacct and cpuset hierarchies; cpuset
+ * groups copy {@code cpuset.cpus}/{@code cpuset.mems} from their parent before any task is
+ * attached (an empty cpuset refuses tasks with ENOSPC); the domain group gets
+ * {@code cpuset.memory_migrate=1}; the process joins via {@code cgroup.procs}, threads via
+ * {@code tasks}.
+ */
+public final class CgroupV1Backend implements CgroupBackend {
+    /** The controllers libvirt uses for thread groups, in its order. */
+    static final List<String> CONTROLLERS = List.of("cpu", "cpuacct", "cpuset");
+
+    private final CgroupHost host;
+    private final Map<String, Path> mounts = new LinkedHashMap<>();
+
+    CgroupV1Backend(CgroupHost host) {
+        this.host = host;
+        for (String c : CONTROLLERS) {
+            host.v1Mount(c).ifPresent(m -> mounts.put(c, m.dir()));
+        }
+        if (!mounts.containsKey("cpu") || !mounts.containsKey("cpuset")) {
+            throw new CgroupException("cgroup v1 backend needs the cpu and cpuset hierarchies; mounted: " + mounts.keySet());
+        }
+    }
+
+    @Override
+    public CgroupVersion version() {
+        return CgroupVersion.V1;
+    }
+
+    @Override
+    public CgroupHost host() {
+        return host;
+    }
+
+    private V1Node node(String path) {
+        Map<String, Path> dirs = new LinkedHashMap<>();
+        String rel = path.startsWith("/") ? path.substring(1) : path;
+        mounts.forEach((c, m) -> dirs.put(c, rel.isEmpty() ? m : m.resolve(rel)));
+        return new V1Node(dirs);
+    }
+
+    @Override
+    public DomainCgroup createDomain(CgroupLayout layout, int pid) {
+        if (pid <= 0) {
+            throw new IllegalArgumentException("pid " + pid + " must be positive");
+        }
+        if (layout.systemd()) {
+            requireScope(layout);
+        }
+        List<String> dirs = new ArrayList<>(layout.partitionDirs());
+        dirs.add(layout.domainDirName());
+        if (layout.nested()) {
+            dirs.add("libvirt");
+        }
+        List<V1Node> created = new ArrayList<>();
+        V1Node cur = node("/");
+        try {
+            for (String d : dirs) {
+                cur = cur.child(d);
+                boolean existed = cur.exists();
+                cur.make(false);
+                if (!existed) {
+                    created.add(cur);
+                }
+            }
+            cur.attachProcess(pid);
+            CgroupFile.write(cur.path("cpuset").resolve("cpuset.memory_migrate"), "1");
+            return new DomainCgroup(cur, this, layout);
+        } catch (RuntimeException e) {
+            for (int i = created.size() - 1; i >= 0; i--) {
+                try {
+                    created.get(i).removeTree();
+                } catch (RuntimeException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private void requireScope(CgroupLayout layout) {
+        Optional<Path> sd = host.v1Mount("name=systemd").map(CgroupMount::dir);
+        if (sd.isPresent()) {
+            Path scope = sd.get().resolve(layout.scopePath().substring(1));
+            if (!Files.isDirectory(scope)) {
+                throw new CgroupException("systemd scope " + scope + " does not exist: qtune does not create machined "
+                        + "scopes; register the VM with systemd-machined first or use CgroupLayout.withSystemd(false)");
+            }
+        }
+    }
+
+    @Override
+    public Optional<DomainCgroup> open(CgroupLayout layout) {
+        V1Node n = node(layout.domainPath());
+        return n.exists() ? Optional.of(new DomainCgroup(n, this, layout)) : Optional.empty();
+    }
+
+    @Override
+    public void attachThreads(Map<ThreadCgroup, ? extends Collection<Integer>> placement) {
+        for (Map.Entry<ThreadCgroup, ? extends Collection<Integer>> e : placement.entrySet()) {
+            for (int tid : e.getValue()) {
+                e.getKey().node.attachThread(tid);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "CgroupV1Backend" + mounts;
+    }
+}

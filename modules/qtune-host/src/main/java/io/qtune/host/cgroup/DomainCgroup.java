@@ -1,0 +1,68 @@
+package io.qtune.host.cgroup;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** A VM's group: holds the QEMU process and its thread groups. */
+public final class DomainCgroup extends CpuCgroup {
+    private final CgroupBackend backend;
+    private final CgroupLayout layout;
+
+    DomainCgroup(CgroupNode node, CgroupBackend backend, CgroupLayout layout) {
+        super(node);
+        this.backend = backend;
+        this.layout = layout;
+    }
+
+    public CgroupLayout layout() {
+        return layout;
+    }
+
+    public CgroupBackend backend() {
+        return backend;
+    }
+
+    /**
+     * The thread group {@code name}. With {@code create}, makes it as libvirt does (v1: mkdir in
+     * cpu, cpuacct, cpuset and inherit cpuset.cpus/mems from the domain; v2: mkdir,
+     * {@code cgroup.type=threaded}, {@code +cpu +cpuset} in the domain's subtree_control) or
+     * adopts an existing one.
+     *
+     * @throws CgroupException when {@code create} is false and the group does not exist
+     */
+    public ThreadCgroup thread(ThreadGroupName name, boolean create) {
+        if (create) {
+            return new ThreadCgroup(node.createThreadChild(name.dirName()), name, this);
+        }
+        return findThread(name).orElseThrow(() -> new CgroupException(
+                "thread group " + node.child(name.dirName()).primary() + " does not exist"));
+    }
+
+    /** The thread group {@code name} if it exists. */
+    public Optional<ThreadCgroup> findThread(ThreadGroupName name) {
+        CgroupNode child = node.child(name.dirName());
+        return child.exists() ? Optional.of(new ThreadCgroup(child, name, this)) : Optional.empty();
+    }
+
+    /** Existing thread groups (children named emulator, vcpuN, iothreadN). */
+    public List<ThreadCgroup> threadGroups() {
+        List<ThreadCgroup> out = new ArrayList<>();
+        for (String n : node.childNames()) {
+            ThreadGroupName.parse(n).ifPresent(t -> out.add(new ThreadCgroup(node.child(n), t, this)));
+        }
+        return out;
+    }
+
+    /** PIDs in the domain group ({@code cgroup.procs}). */
+    public List<Integer> processes() {
+        return node.processes();
+    }
+
+    /** Same as {@link CgroupBackend#attachThreads(Map)}. */
+    public void attachThreads(Map<ThreadCgroup, ? extends Collection<Integer>> placement) {
+        backend.attachThreads(placement);
+    }
+}
