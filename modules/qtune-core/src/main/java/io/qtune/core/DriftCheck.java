@@ -40,9 +40,9 @@ final class DriftCheck {
     Optional<Long> weight = spec.weight() != null ? Optional.of(spec.weight())
         : Optional.ofNullable(spec.shares()).map(vm.qtune()::sharesToNative);
     long wantWeight = weight.orElse(vm.qtune().defaultWeight());
-    if (d.cpuWeight() != wantWeight) {
+    if (vm.qtune().weightOf(d) != wantWeight) {
       out.add(new Drift(vm.domainPath() + " " + vm.qtune().weightFile(), String.valueOf(wantWeight),
-          String.valueOf(d.cpuWeight())));
+          String.valueOf(vm.qtune().weightOf(d))));
     }
     bandwidth(out, vm.domainPath(), d, r.globalPeriod(), r.globalQuota());
     for (Placer.Target target : Placer.targets(t, r)) {
@@ -76,7 +76,7 @@ final class DriftCheck {
     return out;
   }
 
-  private static void bandwidth(List<Drift> out, String where, io.qtune.host.cgroup.CpuBandwidth g,
+  private static void bandwidth(List<Drift> out, String where, io.qtune.host.cgroup.CpuCgroup g,
       Optional<Long> period, Optional<Long> quota) {
     long p = period.orElse(Placer.DEFAULT_PERIOD);
     long q = quota.orElse(Placer.UNLIMITED);

@@ -76,8 +76,9 @@ final class Launch {
       cmd.add("-qmp");
       cmd.add("unix:" + socket + ",server=on,wait=off");
       if (!args.contains("-name")) {
+        // as libvirt: named threads ("CPU 0/KVM", "IO iothread1") make ps and qtune ps readable
         cmd.add("-name");
-        cmd.add(spec.name());
+        cmd.add("guest=" + spec.name().replace(",", ",,") + ",debug-threads=on");
       }
       p = new ProcessBuilder(cmd).redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
@@ -159,7 +160,7 @@ final class Launch {
       try {
         domain.remove();
       } catch (RuntimeException e) {
-        LOG.warn("launch rollback: removing {} failed: {}", domain.path(), e.toString());
+        LOG.warn("launch rollback: removing {} failed: {}", domain.layout().domainPath(), e.toString());
       }
     }
     try {

@@ -157,7 +157,7 @@ final class Placer {
    * libvirt's virCgroupSetupCpuPeriodQuota: period first, then quota; if the quota write fails
    * the old period is written back and the quota error is the one reported.
    */
-  static void periodQuota(io.qtune.host.cgroup.CpuBandwidth g, Optional<Long> period,
+  static void periodQuota(io.qtune.host.cgroup.CpuCgroup g, Optional<Long> period,
       Optional<Long> quota, UndoLog undo) {
     long oldPeriod = g.cfsPeriod();
     long oldQuota = g.cfsQuota();

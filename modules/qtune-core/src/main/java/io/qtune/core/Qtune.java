@@ -8,7 +8,9 @@ import io.qtune.core.spec.VmFacts;
 import io.qtune.host.cgroup.CgroupBackend;
 import io.qtune.host.cgroup.CgroupHost;
 import io.qtune.host.cgroup.CgroupLayout;
-import io.qtune.host.cgroup.CpuWeights;
+import io.qtune.host.cgroup.CgroupVersion;
+import io.qtune.host.cgroup.CpuCgroup;
+import io.qtune.host.cgroup.CpuTunables;
 import io.qtune.host.cgroup.DomainCgroup;
 import io.qtune.host.cgroup.MachineName;
 import io.qtune.host.cgroup.ThreadGroupName;
@@ -67,7 +69,7 @@ public final class Qtune implements AutoCloseable {
     this.proc = new ProcFs(options.hostRoot());
     this.topology = HostTopology.read(options.hostRoot());
     this.cgroups = CgroupHost.detect(options.hostRoot());
-    this.backend = CgroupBackend.forHost(cgroups);
+    this.backend = cgroups.backend();
     Set<Integer> nodes = new HashSet<>();
     topology.nodes().forEach(n -> nodes.add(n.id()));
     if (nodes.isEmpty()) {
@@ -155,17 +157,17 @@ public final class Qtune implements AutoCloseable {
     List<String> removed = new ArrayList<>();
     for (StateDir.Entry e : state.all()) {
       if (!proc.isAlive(e.pid())) {
-        backend.openPath(e.domainPath()).ifPresent(d -> {
+        openDomainAt(e.domainPath()).ifPresent(d -> {
           d.remove();
           removed.add(e.domainPath());
         });
         state.forget(e.name());
       }
     }
-    for (DomainCgroup d : backend.domains(options.partition(), options.suffix())) {
+    for (DomainCgroup d : backend.domains(template())) {
       if (d.isEmpty()) {
         d.remove();
-        removed.add(d.path());
+        removed.add(d.layout().domainPath());
       }
     }
     return removed;
@@ -254,9 +256,8 @@ public final class Qtune implements AutoCloseable {
 
   private CgroupLayout newLayout(String name) {
     int max = 0;
-    for (DomainCgroup d : backend.domains(options.partition(), options.suffix())) {
-      String last = d.path().substring(d.path().lastIndexOf('/') + 1);
-      Matcher m = MACHINE_ID.matcher(last);
+    for (DomainCgroup d : backend.domains(template())) {
+      Matcher m = MACHINE_ID.matcher(d.layout().machine().value());
       if (m.matches()) {
         max = Math.max(max, Integer.parseInt(m.group(1)));
       }
@@ -264,23 +265,63 @@ public final class Qtune implements AutoCloseable {
     return layout(MachineName.of(max + 1, name));
   }
 
+  /** The layout of this instance's partition, for listing its domain groups. */
+  private CgroupLayout template() {
+    return layout(new MachineName("qemu-0-template"));
+  }
+
+  private Optional<DomainCgroup> openDomainAt(String domainPath) {
+    String last = domainPath.substring(domainPath.lastIndexOf('/') + 1);
+    String suffix = "." + options.suffix();
+    if (!last.endsWith(suffix)) {
+      return Optional.empty();
+    }
+    return backend.open(template().withMachine(new MachineName(last.substring(0, last.length() - suffix.length()))));
+  }
+
   private CgroupLayout layout(MachineName machine) {
-    return CgroupLayout.of(cgroups, machine, options.partition(), options.suffix());
+    return CgroupLayout.forHost(machine, cgroups).withPartition(options.partition())
+        .withSuffix(options.suffix());
   }
 
   /** The cgroup a thread is in (cpuset hierarchy on v1, unified on v2), or null if unknown. */
   String threadGroupOf(int pid, int tid) {
-    Map<String, String> groups = proc.cgroupsOfThread(pid, tid);
-    String key = cgroups.placementController();
-    return groups.get(key);
+    Map<String, String> groups;
+    try {
+      groups = proc.threadCgroups(pid, tid);
+    } catch (RuntimeException gone) {
+      return null;
+    }
+    if (cgroupV2()) {
+      return groups.get("");
+    }
+    for (Map.Entry<String, String> e : groups.entrySet()) {
+      if (List.of(e.getKey().split(",")).contains("cpuset")) {
+        return e.getValue();
+      }
+    }
+    return null;
   }
 
   long sharesToNative(long shares) {
-    return cgroupV2() ? CpuWeights.sharesToWeight(shares) : shares;
+    return cgroupV2() ? CpuTunables.sharesToWeight(shares) : shares;
   }
 
   long defaultWeight() {
     return cgroupV2() ? 100 : 1024;
+  }
+
+  /** The relative weight of a group in its own units: cpu.weight on v2, cpu.shares on v1. */
+  long weightOf(CpuCgroup g) {
+    return cgroupV2() ? g.weight() : g.shares();
+  }
+
+  void setWeight(CpuCgroup g, long value) {
+    if (cgroupV2()) {
+      g.setWeight(value);
+    } else {
+      g.setShares(value);
+    }
   }
 
   String weightFile() {
@@ -288,7 +329,7 @@ public final class Qtune implements AutoCloseable {
   }
 
   boolean cgroupV2() {
-    return backend.isV2();
+    return backend.version() == CgroupVersion.V2;
   }
 
   QtuneOptions options() {

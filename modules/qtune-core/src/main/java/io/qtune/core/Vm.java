@@ -152,11 +152,15 @@ public final class Vm implements AutoCloseable {
   private void place(VmThreads t, ResolvedTuning r) {
     UndoLog undo = new UndoLog();
     boolean created = domain == null;
+    Map<String, String> original = created ? qtune.proc().cgroups(pid) : Map.of();
     try {
       if (created) {
         domain = qtune.backend().createDomain(layout, pid);
         DomainCgroup d = domain;
-        undo.add("create domain group " + layout.domainPath(), () -> removeDomain(d));
+        undo.add("create domain group " + layout.domainPath(), () -> {
+          qtune.backend().returnProcess(pid, original);
+          d.remove();
+        });
       }
       domainValues(r, created, undo);
       qtune.placer().place(domain, Placer.targets(t, r), undo);
@@ -179,15 +183,15 @@ public final class Vm implements AutoCloseable {
     DomainCgroup d = domain;
     Optional<Long> weight = weight(r.spec().shares(), r.spec().weight());
     if (weight.isPresent()) {
-      long old = d.cpuWeight();
+      long old = qtune.weightOf(d);
       if (old != weight.get()) {
-        d.setCpuWeight(weight.get());
-        undo.add("cpu weight", () -> d.setCpuWeight(old));
+        qtune.setWeight(d, weight.get());
+        undo.add("cpu weight", () -> qtune.setWeight(d, old));
       }
-    } else if (!created && d.cpuWeight() != qtune.defaultWeight()) {
-      long old = d.cpuWeight();
-      d.setCpuWeight(qtune.defaultWeight());
-      undo.add("cpu weight", () -> d.setCpuWeight(old));
+    } else if (!created && qtune.weightOf(d) != qtune.defaultWeight()) {
+      long old = qtune.weightOf(d);
+      qtune.setWeight(d, qtune.defaultWeight());
+      undo.add("cpu weight", () -> qtune.setWeight(d, old));
     }
     if (created) {
       Placer.periodQuota(d, r.globalPeriod(), r.globalQuota(), undo);
@@ -218,7 +222,7 @@ public final class Vm implements AutoCloseable {
     DomainCgroup d = domain;
     if (d != null) {
       try {
-        qtune.backend().attachThreads(Map.of(d.threadRoot(), qtune.proc().tasks(pid)));
+        d.evacuate(qtune.proc().tasks(pid));
       } catch (RuntimeException e) {
         LOG.warn("rollback: could not move threads of {} back to {}: {}", pid, layout.domainPath(), e.toString());
       }
@@ -228,11 +232,6 @@ public final class Vm implements AutoCloseable {
       domain = null;
     }
     return failed;
-  }
-
-  private void removeDomain(DomainCgroup d) {
-    qtune.backend().releaseProcess(d, pid);
-    d.remove();
   }
 
   // ---------------------------------------------------------------- live operations
@@ -352,7 +351,7 @@ public final class Vm implements AutoCloseable {
         DomainCgroup d = domain;
         d.findThread(ThreadGroupName.iothread(spec.id())).ifPresent(g -> {
           try {
-            qtune.backend().attachThreads(Map.of(d.threadRoot(), g.threads()));
+            d.evacuate(g.threads());
           } catch (RuntimeException ignored) {
             // the thread may already be gone with the object
           }
@@ -415,7 +414,7 @@ public final class Vm implements AutoCloseable {
       List<String> problems = new ArrayList<>();
       params.values().forEach((k, v) -> {
         String p = switch (k) {
-          case "cpu_shares" -> qtune.cgroupV2() && false ? null : Limits.checkShares(v);
+          case "cpu_shares" -> Limits.checkShares(v);
           case "cpu_weight" -> qtune.cgroupV2() ? Limits.checkWeight(v)
               : "cpu_weight needs cgroup v2; use cpu_shares on this cgroup v1 host";
           default -> k.endsWith("_period") ? Limits.checkPeriod(k, v) : Limits.checkQuota(k, v);
@@ -436,9 +435,10 @@ public final class Vm implements AutoCloseable {
           switch (e.getKey()) {
             case "cpu_shares", "cpu_weight" -> {
               long nativeValue = e.getKey().equals("cpu_shares") ? qtune.sharesToNative(v) : v;
-              long old = domain.cpuWeight();
-              domain.setCpuWeight(nativeValue);
-              undo.add("weight", () -> domain.setCpuWeight(old));
+              DomainCgroup d = domain;
+              long old = qtune.weightOf(d);
+              qtune.setWeight(d, nativeValue);
+              undo.add("weight", () -> qtune.setWeight(d, old));
             }
             case "vcpu_period", "vcpu_quota" -> {
               for (VcpuThread vt : threads.vcpus()) {
@@ -472,7 +472,7 @@ public final class Vm implements AutoCloseable {
     });
   }
 
-  private static void bandwidth(io.qtune.host.cgroup.CpuBandwidth g, String key, long v, UndoLog undo) {
+  private static void bandwidth(io.qtune.host.cgroup.CpuCgroup g, String key, long v, UndoLog undo) {
     if (key.endsWith("_period")) {
       Placer.periodQuota(g, Optional.of(v), Optional.empty(), undo);
     } else {
@@ -666,7 +666,7 @@ public final class Vm implements AutoCloseable {
     Optional<ThreadCgroup> em = d.findThread(ThreadGroupName.emulator());
     Optional<ThreadCgroup> io = threads.iothreads().stream().findFirst()
         .flatMap(i -> d.findThread(ThreadGroupName.iothread(i.id())));
-    return new SchedInfo(qtune.cgroupV2(), d.cpuWeight(),
+    return new SchedInfo(qtune.cgroupV2(), qtune.weightOf(d),
         v0.map(ThreadCgroup::cfsPeriod).orElse(null), v0.map(ThreadCgroup::cfsQuota).orElse(null),
         em.map(ThreadCgroup::cfsPeriod).orElse(null), em.map(ThreadCgroup::cfsQuota).orElse(null),
         d.cfsPeriod(), d.cfsQuota(),

@@ -56,6 +56,7 @@ public final class QemuProcess implements AutoCloseable {
       Path socket = dir.resolve("qmp.sock");
       List<String> cmd = new ArrayList<>(List.of("qemu-system-x86_64", "-accel", acc, "-machine", "pc",
           "-smp", smp, "-m", "64", "-nodefaults", "-no-user-config", "-display", "none", "-S",
+          "-name", "qtune-test,debug-threads=on",
           "-qmp", "unix:" + socket + ",server=on,wait=off"));
       cmd.addAll(extra);
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true)

@@ -55,6 +55,11 @@ public final class CgroupLayout {
         return new CgroupLayout(machine, "/machine", "libvirt-qemu", sd, sd && v2);
     }
 
+    /** The same layout for another machine (same partition, suffix and systemd naming). */
+    public CgroupLayout withMachine(MachineName other) {
+        return new CgroupLayout(other, partition, suffix, systemd, nested);
+    }
+
     public CgroupLayout withPartition(String partition) {
         return new CgroupLayout(machine, partition, suffix, systemd, nested);
     }

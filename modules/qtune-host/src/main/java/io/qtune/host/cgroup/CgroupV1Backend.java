@@ -116,6 +116,28 @@ public final class CgroupV1Backend implements CgroupBackend {
     }
 
     @Override
+    public void returnProcess(int pid, Map<String, String> original) {
+        for (Map.Entry<String, Path> m : mounts.entrySet()) {
+            String path = null;
+            for (Map.Entry<String, String> o : original.entrySet()) {
+                if (List.of(o.getKey().split(",")).contains(m.getKey())) {
+                    path = o.getValue();
+                }
+            }
+            if (path != null) {
+                String rel = path.startsWith("/") ? path.substring(1) : path;
+                CgroupFile.write((rel.isEmpty() ? m.getValue() : m.getValue().resolve(rel)).resolve("cgroup.procs"),
+                        Integer.toString(pid));
+            }
+        }
+    }
+
+    @Override
+    public List<String> partitionChildren(CgroupLayout template) {
+        return node(template.partitionPath()).childNames();
+    }
+
+    @Override
     public String toString() {
         return "CgroupV1Backend" + mounts;
     }

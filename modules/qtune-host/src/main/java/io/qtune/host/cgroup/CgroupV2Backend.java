@@ -102,6 +102,19 @@ public final class CgroupV2Backend implements CgroupBackend {
     }
 
     @Override
+    public void returnProcess(int pid, Map<String, String> original) {
+        String path = original.get("");
+        if (path != null) {
+            node(path).attachProcess(pid);
+        }
+    }
+
+    @Override
+    public java.util.List<String> partitionChildren(CgroupLayout template) {
+        return node(template.partitionPath()).childNames();
+    }
+
+    @Override
     public String toString() {
         return "CgroupV2Backend[" + root + "]";
     }

@@ -61,6 +61,25 @@ public final class DomainCgroup extends CpuCgroup {
         return node.processes();
     }
 
+    /**
+     * Moves threads of the VM back into the domain group itself (v1 {@code tasks}, v2
+     * {@code cgroup.threads} of the threaded domain), so their thread groups can be removed: the
+     * rollback of a placement.
+     */
+    public void evacuate(Collection<Integer> tids) {
+        for (int tid : tids) {
+            node.attachThread(tid);
+        }
+    }
+
+    /** Whether no process or thread is left in the domain group or any group below it. */
+    public boolean isEmpty() {
+        if (!processes().isEmpty() || !threads().isEmpty()) {
+            return false;
+        }
+        return threadGroups().stream().allMatch(g -> g.threads().isEmpty());
+    }
+
     /** Same as {@link CgroupBackend#attachThreads(Map)}. */
     public void attachThreads(Map<ThreadCgroup, ? extends Collection<Integer>> placement) {
         backend.attachThreads(placement);
