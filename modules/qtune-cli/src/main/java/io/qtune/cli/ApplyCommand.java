@@ -1,7 +1,6 @@
 package io.qtune.cli;
 
 import io.qtune.core.Vm;
-import io.qtune.core.spec.SpecReader;
 import io.qtune.core.spec.TuningSpec;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
@@ -21,7 +20,7 @@ final class ApplyCommand extends VerbCommand {
 
   @Override
   void execute() {
-    TuningSpec s = SpecReader.read(spec);
+    TuningSpec s = SpecFile.read(spec);
     Path socket = session().socket();
     Vm vm = Session.await(session().qtune().attach(socket, s));
     session().adopt(vm);

@@ -1,7 +1,6 @@
 package io.qtune.cli;
 
 import io.qtune.core.Drift;
-import io.qtune.core.spec.SpecReader;
 import io.qtune.core.spec.TuningSpec;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,7 +15,7 @@ final class DiffCommand extends VerbCommand {
 
   @Override
   void execute() {
-    TuningSpec s = SpecReader.read(spec);
+    TuningSpec s = SpecFile.read(spec);
     List<Drift> drift = Session.await(vm().diff(s));
     printer().result(() -> VirshText.drift(drift, spec.toString()), () -> JsonViews.drift(drift));
   }

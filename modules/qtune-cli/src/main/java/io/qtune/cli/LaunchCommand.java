@@ -2,7 +2,6 @@ package io.qtune.cli;
 
 import io.qtune.core.LaunchOptions;
 import io.qtune.core.Vm;
-import io.qtune.core.spec.SpecReader;
 import io.qtune.core.spec.TuningSpec;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +45,7 @@ final class LaunchCommand extends VerbCommand {
     if (startTimeout < 1) {
       throw new BadInputException("--start-timeout must be at least 1 second, got " + startTimeout);
     }
-    TuningSpec s = SpecReader.read(spec);
+    TuningSpec s = SpecFile.read(spec);
     List<String> args = new ArrayList<>(qemuArgs);
     if (args.get(0).startsWith("-")) {
       args.add(0, DEFAULT_QEMU);

@@ -94,6 +94,12 @@ public final class QtuneCli implements Runnable {
     CommandLine cl = new CommandLine(this);
     cl.setParameterExceptionHandler((ex, args) -> {
       PrintStream err = System.err;
+      if (ex instanceof CommandLine.UnmatchedArgumentException u && u.getCommandLine().getParent() == null
+          && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")) {
+        // virsh's wording for a verb it does not know
+        err.println("error: unknown command: '" + u.getUnmatched().get(0) + "'");
+        return Exit.BAD_INPUT;
+      }
       err.println("error: " + ex.getMessage());
       if (ex.getCommandLine() != null && !(ex instanceof CommandLine.UnmatchedArgumentException)) {
         err.println("usage: " + ex.getCommandLine().getCommandSpec().qualifiedName()
@@ -102,7 +108,7 @@ public final class QtuneCli implements Runnable {
       return Exit.BAD_INPUT;
     });
     cl.setExecutionExceptionHandler((ex, c, parsed) -> Failure.report(ex, System.err));
-    cl.setUsageHelpAutoWidth(true);
+    cl.setOut(new java.io.PrintWriter(out, true));
     return cl;
   }
 

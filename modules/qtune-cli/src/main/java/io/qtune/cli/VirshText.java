@@ -10,7 +10,6 @@ import io.qtune.host.topology.HostTopology;
 import io.qtune.host.topology.NumaNode;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -23,8 +22,8 @@ final class VirshText {
   /** virsh nodecpumap. */
   static String nodeCpuMap(HostTopology t) {
     int present = t.maxCpus();
-    return String.format(Locale.ROOT, "%-15s %d\n%-15s %d\n%-15s %s\n", "CPUs present:", present,
-        "CPUs online:", t.online().size(), "CPU map:", t.online().toVirshMap(present));
+    return field("CPUs present:", String.valueOf(present)) + field("CPUs online:", String.valueOf(t.online().size()))
+        + field("CPU map:", t.online().toVirshMap(present));
   }
 
   /** lscpu's layout (the seed articles read the topology with lscpu). */
@@ -57,7 +56,7 @@ final class VirshText {
   }
 
   private static void label(StringBuilder sb, String label, String value) {
-    sb.append(String.format(Locale.ROOT, "%-22s %s\n", label, value));
+    sb.append(pad(label, 22)).append(' ').append(value).append('\n');
   }
 
   /** virsh vcpuinfo: a block per vCPU, blank lines between; "CPU time" only when non-zero. */
@@ -72,7 +71,7 @@ final class VirshText {
       if (offline) {
         sb.append(field("CPU time:", "N/A"));
       } else if (v.cpuTimeNs() != 0) {
-        sb.append(field("CPU time:", String.format(Locale.ROOT, "%.1fs", v.cpuTimeNs() / 1e9)));
+        sb.append(field("CPU time:", seconds(v.cpuTimeNs(), 10) + "s"));
       }
       sb.append(field("CPU Affinity:", v.affinity().toVirshMap(hostCpus)));
       if (i < vcpus.size() - 1) {
@@ -82,8 +81,22 @@ final class VirshText {
     return sb.toString();
   }
 
-  private static String field(String label, String value) {
-    return String.format(Locale.ROOT, "%-15s %s\n", label, value);
+  /** virsh's {@code "%-15s %s\n"}, without java.util.Formatter (its locale set-up costs start-up time). */
+  static String field(String label, String value) {
+    return pad(label, 15) + " " + value + "\n";
+  }
+
+  static String pad(String s, int width) {
+    return s.length() >= width ? s : s + " ".repeat(width - s.length());
+  }
+
+  /** {@code ns} in seconds with one ({@code scale} 10) or two (100) decimals, rounded half up like printf. */
+  static String seconds(long ns, int scale) {
+    long units = Math.round(ns / (1e9 / scale));
+    long whole = units / scale;
+    long frac = units % scale;
+    String f = String.valueOf(frac);
+    return whole + "." + "0".repeat(String.valueOf(scale).length() - 1 - f.length()) + f;
   }
 
   /** virsh vcpupin (query). */
@@ -115,7 +128,7 @@ final class VirshText {
     StringBuilder sb = new StringBuilder();
     for (Map.Entry<String, Object> e : schedFields(s)) {
       Object v = e.getValue();
-      sb.append(String.format(Locale.ROOT, "%-15s: %s\n", e.getKey(), v == null ? "0" : v));
+      sb.append(pad(e.getKey(), 15)).append(": ").append(v == null ? "0" : v).append('\n');
     }
     return sb.toString();
   }
@@ -148,7 +161,7 @@ final class VirshText {
     }
     for (ThreadPlacement t : threads) {
       rows.add(new String[] {String.valueOf(t.tid()), t.role(), t.lastCpu() < 0 ? "-" : String.valueOf(t.lastCpu()),
-          String.valueOf(t.state()), String.format(Locale.ROOT, "%.2fs", t.cpuTimeNs() / 1e9),
+          String.valueOf(t.state()), seconds(t.cpuTimeNs(), 100) + "s",
           t.affinity().toList(), t.comm(), t.group() == null ? "-" : t.group()});
     }
     // numbers right-aligned as ps prints them; the last column is not padded

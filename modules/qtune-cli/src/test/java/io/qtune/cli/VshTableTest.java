@@ -27,6 +27,6 @@ class VshTableTest {
 
   @Test
   void quietDropsHeaderAndSizesColumnsToData() {
-    assertEquals(" 0   0-1\n 10  1\n", new VshTable("VCPU", "CPU Affinity").row(0, "0-1").row(10, "1").render(false));
+    assertEquals(" 0    0-1\n 10   1\n", new VshTable("VCPU", "CPU Affinity").row(0, "0-1").row(10, "1").render(false));
   }
 }
