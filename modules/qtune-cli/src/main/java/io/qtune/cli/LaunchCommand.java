@@ -50,6 +50,13 @@ final class LaunchCommand extends VerbCommand {
     if (args.get(0).startsWith("-")) {
       args.add(0, DEFAULT_QEMU);
     }
+    if (s.name() == null || s.name().isBlank()) {
+      throw new BadInputException("the spec needs a 'name' to launch a VM");
+    }
+    // QMP serves one client per socket and the supervisor keeps its own: a second socket lets
+    // 'qtune --name NAME ...' reach the VM while it runs
+    Path operatorSocket = Session.operatorSocket(root.stateDir, s.name());
+    args.addAll(java.util.List.of("-qmp", "unix:" + operatorSocket + ",server=on,wait=off"));
     LaunchOptions o = new LaunchOptions(root.qmp, paused, Duration.ofSeconds(startTimeout), log);
     Vm vm = Session.await(session().qtune().launch(s, args, o));
     session().adopt(vm);
@@ -66,6 +73,11 @@ final class LaunchCommand extends VerbCommand {
     printer().result(() -> "VM '" + vm.name() + "' launched: pid " + vm.pid() + ", QMP socket "
         + vm.qmp().socketPath() + ", group " + vm.domainPath() + "\n", () -> JsonViews.vm(vm));
     Session.await(vm.exited());
+    try {
+      java.nio.file.Files.deleteIfExists(operatorSocket);
+    } catch (java.io.IOException e) {
+      // QEMU removes its sockets itself; this is only for a QEMU that was killed
+    }
     if (!printer().json()) {
       System.err.println("qtune: VM '" + vm.name() + "' exited; its groups are removed");
     }

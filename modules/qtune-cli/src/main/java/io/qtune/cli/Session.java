@@ -77,9 +77,17 @@ final class Session implements AutoCloseable {
       return qtune().open(existingSocket());
     }
     if (target.name() != null) {
-      return qtune().open(target.name());
+      return qtune().open(socket());
     }
     throw new BadInputException("name the VM with --qmp SOCKET or --name NAME");
+  }
+
+  /**
+   * The extra QMP socket {@code launch} gives QEMU for other qtune commands (the supervisor holds
+   * the main one, and QMP serves one client per socket).
+   */
+  static Path operatorSocket(Path stateDir, String name) {
+    return stateDir.resolve(name.replaceAll("[^A-Za-z0-9._-]", "_") + ".cli.qmp");
   }
 
   /** The QMP socket of the VM, from {@code --qmp} or the state record of {@code --name}. */
@@ -90,10 +98,16 @@ final class Session implements AutoCloseable {
     if (target.name() != null) {
       StateDir state = new StateDir(target.stateDir());
       StateDir.Entry e = state.find(target.name()).orElseThrow(() -> new BadInputException(
-          "no VM named '" + target.name() + "' in " + target.stateDir()));
-      return Path.of(e.qmpSocket());
+          "no VM named '" + target.name() + "' in " + target.stateDir() + known(state)));
+      Path operator = operatorSocket(target.stateDir(), target.name());
+      return Files.exists(operator) ? operator : Path.of(e.qmpSocket());
     }
     throw new BadInputException("name the VM with --qmp SOCKET or --name NAME");
+  }
+
+  private static String known(StateDir state) {
+    var names = state.all().stream().map(StateDir.Entry::name).toList();
+    return names.isEmpty() ? "" : " (known: " + String.join(", ", names) + ")";
   }
 
   private Path existingSocket() {
