@@ -2,11 +2,25 @@
 # Build-time extras of the qtune CLI (run by exec-maven-plugin at package):
 #   target/qtune_completion.bash  bash/zsh completion (picocli.AutoComplete)
 #   target/man/*.adoc, *.1        man pages (picocli-codegen ManPageGenerator; roff when asciidoctor exists)
+#   target/lib/picocli-*.jar      picocli rebuilt from its sources jar as Java 17 bytecode (the
+#                                 released jar is Java 5 bytecode, which AppCDS skips: ~170 classes)
 #   target/qtune.jsa              AppCDS archive for ./qtune (training run: cds-train)
 # Set QTUNE_SKIP_CDS=1 to skip the archive.
 set -euo pipefail
-target=$1 jar=$target/$2 codegen=$3 picocli=$4
+target=$1 jar=$target/$2 codegen=$3 picocli_version=$4
 cd "$target"
+
+src=$target/picocli-src/picocli-$picocli_version-sources.jar
+if [[ -f $src ]]; then
+  work=$target/picocli-rebuild
+  rm -rf "$work" && mkdir -p "$work/src" "$work/classes"
+  (cd "$work/src" && jar xf "$src")
+  javac -nowarn --release 17 -d "$work/classes" $(find "$work/src" -name '*.java')
+  # keep the released manifest (Multi-Release, OSGi headers) and module-info
+  (cd "$work/classes" && jar xf "$target/lib/picocli-$picocli_version.jar" META-INF)
+  (cd "$work/classes" && jar cfm "$target/lib/picocli-$picocli_version.jar" META-INF/MANIFEST.MF .)
+  rm -rf "$work"
+fi
 cp_app="$jar"
 cp_gen="$jar:$codegen:$(ls lib/*.jar | sed "s|^|$target/|" | paste -sd:)"
 
