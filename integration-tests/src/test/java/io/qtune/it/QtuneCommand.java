@@ -1,0 +1,87 @@
+package io.qtune.it;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the built {@code ./qtune} launcher from the repository root, as an operator would. */
+final class QtuneCommand {
+  /** One run: exit status, stdout and stderr. */
+  record Result(int code, String out, String err) {
+    @Override
+    public String toString() {
+      return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
+    }
+  }
+
+  private final List<String> globals;
+
+  QtuneCommand(String... globals) {
+    this.globals = List.of(globals);
+  }
+
+  static Path repoRoot() {
+    Path p = Path.of("").toAbsolutePath();
+    while (p != null && !Files.isExecutable(p.resolve("qtune"))) {
+      p = p.getParent();
+    }
+    if (p == null) {
+      throw new IllegalStateException("no ./qtune above " + Path.of("").toAbsolutePath());
+    }
+    return p;
+  }
+
+  static Path launcher() {
+    return repoRoot().resolve("qtune");
+  }
+
+  /** The process for {@code args} (after the global options), started from the repository root. */
+  ProcessBuilder builder(String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(launcher().toString());
+    cmd.addAll(globals);
+    cmd.addAll(List.of(args));
+    return new ProcessBuilder(cmd).directory(repoRoot().toFile());
+  }
+
+  Result run(String... args) {
+    return runWithInput(null, args);
+  }
+
+  Result runWithInput(String stdin, String... args) {
+    try {
+      Process p = builder(args).start();
+      CompletableFuture<String> out = drain(p.getInputStream());
+      CompletableFuture<String> err = drain(p.getErrorStream());
+      if (stdin != null) {
+        p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+      }
+      p.getOutputStream().close();
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new AssertionError("qtune " + String.join(" ", args) + " did not finish in 60 s");
+      }
+      return new Result(p.exitValue(), out.join(), err.join());
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static CompletableFuture<String> drain(java.io.InputStream in) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        return "<" + e + ">";
+      }
+    });
+  }
+}

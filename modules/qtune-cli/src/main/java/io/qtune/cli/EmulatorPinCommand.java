@@ -1,0 +1,28 @@
+package io.qtune.cli;
+
+import io.qtune.host.cpu.CpuSet;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** virsh emulatorpin [CPULIST] --live. */
+@Command(name = "emulatorpin", description = {"Show the emulator threads' affinity, or pin them.",
+    "Writes the emulator group's cpuset.cpus, then sched_setaffinity on each emulator thread."})
+final class EmulatorPinCommand extends VerbCommand {
+  @Parameters(index = "0", arity = "0..1", paramLabel = "CPULIST", description = "host CPUs, e.g. 0-1")
+  String cpulist;
+
+  @Override
+  void execute() {
+    if (cpulist != null) {
+      Session.await(vm().pinEmulator(cpulist));
+      if (printer().json()) {
+        printer().json(JsonViews.emulatorPin(Session.await(vm().emulatorPin())));
+      } else {
+        printer().text("");
+      }
+      return;
+    }
+    CpuSet cpus = Session.await(vm().emulatorPin());
+    printer().result(() -> VirshText.emulatorPin(cpus, !printer().quiet()), () -> JsonViews.emulatorPin(cpus));
+  }
+}

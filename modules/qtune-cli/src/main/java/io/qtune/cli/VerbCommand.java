@@ -1,0 +1,41 @@
+package io.qtune.cli;
+
+import io.qtune.core.Vm;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ParentCommand;
+
+/** A verb: reaches the global options, the session and the printer through the root command. */
+abstract class VerbCommand implements Callable<Integer> {
+  @ParentCommand
+  QtuneCli root;
+
+  Session session() {
+    return root.session();
+  }
+
+  Printer printer() {
+    return root.printer();
+  }
+
+  Vm vm() {
+    return session().vm();
+  }
+
+  int hostCpus() {
+    return session().topology().maxCpus();
+  }
+
+  @Override
+  public final Integer call() {
+    return run();
+  }
+
+  /** The exit status; failures are thrown and reported by the root. */
+  int run() {
+    execute();
+    return Exit.OK;
+  }
+
+  /** Does the work and prints the result; failures are thrown and reported by the root. */
+  abstract void execute();
+}
