@@ -97,7 +97,7 @@ final class Launch {
       }
       qmp = connect(socket, p, log);
       Vm vm = qtune.adopt(qmp, spec, p);
-      vm.applyNow(spec);
+      vm.applyNow(spec, vm.threads());
       if (!options.stayPaused()) {
         qmp.cont().join();
       }
@@ -140,7 +140,7 @@ final class Launch {
           last = e;
         }
       }
-      Vm.sleep(5);
+      Vm.sleep(1);
     }
     throw new OperationFailedException("QEMU did not open its QMP socket " + socket + " within "
         + options.startTimeout().toSeconds() + " s", last);

@@ -81,10 +81,13 @@ final class Placer {
       groups.put(t.name(), g);
       if (existing.isPresent()) {
         converge(domain, g, t, undo);
+        // threads already in place are not written again (at launch every thread is born in emulator)
+        List<Integer> members = g.threads();
+        attach.put(g, t.tids().stream().filter(tid -> !members.contains(tid)).toList());
       } else {
         fresh(g, t, undo);
+        attach.put(g, t.tids());
       }
-      attach.put(g, t.tids());
     }
     backend.attachThreads(attach);
     // attaches are not undone one by one: rollback removes the groups, which first needs the
@@ -111,15 +114,15 @@ final class Placer {
     return g;
   }
 
-  /** A new group inherited everything: write only what the spec sets, in libvirt's order. */
+  /**
+   * A new group inherited everything: write only what the spec sets, in libvirt's order. Nothing
+   * is read back for the undo log: undoing a new group is removing it.
+   */
   void fresh(ThreadCgroup g, Target t, UndoLog undo) {
-    if (t.cpus().isPresent()) {
-      setCpus(g, t.cpus().get(), undo);
-    }
-    if (t.mems().isPresent()) {
-      setMems(g, t.mems().get(), undo);
-    }
-    periodQuota(g, t.period(), t.quota(), undo);
+    t.cpus().ifPresent(g::setCpus);
+    t.mems().ifPresent(g::setMems);
+    t.period().ifPresent(g::setCfsPeriod);
+    t.quota().ifPresent(g::setCfsQuota);
   }
 
   /** A group placed before: bring it to what a fresh placement with this target would give. */

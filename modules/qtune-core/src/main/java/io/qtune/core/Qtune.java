@@ -109,7 +109,7 @@ public final class Qtune implements AutoCloseable {
     return QmpClient.connect(loop, qmpSocket, options.qmp()).thenApplyAsync(qmp -> {
       try {
         Vm vm = adopt(qmp, spec, null);
-        vm.applyNow(spec);
+        vm.applyNow(spec, vm.threads());
         vm.watchExit();
         return vm;
       } catch (RuntimeException e) {

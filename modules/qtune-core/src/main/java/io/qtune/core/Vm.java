@@ -69,7 +69,7 @@ public final class Vm implements AutoCloseable {
     this.threads = threads;
     this.tuning = tuning;
     this.process = process;
-    this.ops = new OpQueue(qtune.workers());
+    this.ops = new OpQueue(qtune.workers(), () -> !qtune.loop().inEventLoop());
   }
 
   public String name() {
@@ -124,10 +124,15 @@ public final class Vm implements AutoCloseable {
   }
 
   void applyNow(TuningSpec spec) {
-    VmThreads t = refresh();
+    applyNow(spec, refresh());
+  }
+
+  /** With threads just discovered by the caller (attach, launch): QMP is not asked twice. */
+  void applyNow(TuningSpec spec, VmThreads t) {
     ResolvedTuning r = qtune.validator().resolve(spec, facts(t));
-    createMissingIothreads(r);
-    t = refresh();
+    if (createMissingIothreads(r)) {
+      t = refresh();
+    }
     place(t, r);
   }
 
@@ -137,12 +142,15 @@ public final class Vm implements AutoCloseable {
     return new VmFacts(t.maxVcpus(), ios);
   }
 
-  private void createMissingIothreads(ResolvedTuning r) {
+  private boolean createMissingIothreads(ResolvedTuning r) {
+    boolean created = false;
     for (IothreadSpec io : r.spec().iothreads()) {
       if (threads.iothread(io.id()) == null) {
         qmp.addIothread(properties(io)).join();
+        created = true;
       }
     }
+    return created;
   }
 
   static IothreadProperties properties(IothreadSpec io) {
@@ -190,25 +198,28 @@ public final class Vm implements AutoCloseable {
   private void domainValues(ResolvedTuning r, boolean created, UndoLog undo) {
     DomainCgroup d = domain;
     Optional<Long> weight = weight(r.spec().shares(), r.spec().weight());
+    if (created) {
+      // a new domain group is undone by removing it: plain writes, libvirt's order
+      weight.ifPresent(w -> qtune.setWeight(d, w));
+      r.globalPeriod().ifPresent(d::setCfsPeriod);
+      r.globalQuota().ifPresent(d::setCfsQuota);
+      return;
+    }
     if (weight.isPresent()) {
       long old = qtune.weightOf(d);
       if (old != weight.get()) {
         qtune.setWeight(d, weight.get());
         undo.add("cpu weight", () -> qtune.setWeight(d, old));
       }
-    } else if (!created && qtune.weightOf(d) != qtune.defaultWeight()) {
+    } else if (qtune.weightOf(d) != qtune.defaultWeight()) {
       long old = qtune.weightOf(d);
       qtune.setWeight(d, qtune.defaultWeight());
       undo.add("cpu weight", () -> qtune.setWeight(d, old));
     }
-    if (created) {
-      Placer.periodQuota(d, r.globalPeriod(), r.globalQuota(), undo);
-    } else {
-      long period = r.globalPeriod().orElse(Placer.DEFAULT_PERIOD);
-      long quota = r.globalQuota().orElse(Placer.UNLIMITED);
-      Placer.periodQuota(d, d.cfsPeriod() == period ? Optional.empty() : Optional.of(period),
-          Placer.sameQuota(d.cfsQuota(), quota) ? Optional.empty() : Optional.of(quota), undo);
-    }
+    long period = r.globalPeriod().orElse(Placer.DEFAULT_PERIOD);
+    long quota = r.globalQuota().orElse(Placer.UNLIMITED);
+    Placer.periodQuota(d, d.cfsPeriod() == period ? Optional.empty() : Optional.of(period),
+        Placer.sameQuota(d.cfsQuota(), quota) ? Optional.empty() : Optional.of(quota), undo);
   }
 
   /**
@@ -327,7 +338,7 @@ public final class Vm implements AutoCloseable {
       if (spec.id() <= 0) {
         throw new InvalidInputException("invalid value of " + spec.id() + " for iothread_id");
       }
-      VmThreads before = refresh();
+      VmThreads before = refreshIothreads();
       if (before.iothread(spec.id()) != null) {
         throw new InvalidInputException("an IOThread is already using iothread_id '" + spec.id() + "'");
       }
@@ -343,7 +354,7 @@ public final class Vm implements AutoCloseable {
       UndoLog undo = new UndoLog();
       undo.add("object-add iothread" + spec.id(), () -> qmp.objectDel("iothread" + spec.id()).join());
       try {
-        VmThreads after = refresh();
+        VmThreads after = refreshIothreads();
         if (after.iothreads().size() != before.iothreads().size() + 1) {
           throw new OperationFailedException("got wrong number of IOThread ids from QEMU monitor. got "
               + after.iothreads().size() + ", wanted " + (before.iothreads().size() + 1));
@@ -377,7 +388,7 @@ public final class Vm implements AutoCloseable {
       if (id <= 0) {
         throw new InvalidInputException("invalid value of " + id + " for iothread_id");
       }
-      VmThreads before = refresh();
+      VmThreads before = refreshIothreads();
       IothreadThread io = before.iothread(id);
       if (io == null) {
         throw new InvalidInputException("cannot find IOThread '" + id + "' in iothreadids list");
@@ -388,7 +399,7 @@ public final class Vm implements AutoCloseable {
             + String.join("', '", users) + "'");
       }
       qmp.objectDel(io.qomId()).join();
-      VmThreads after = refresh();
+      VmThreads after = refreshIothreads();
       if (after.iothreads().size() != before.iothreads().size() - 1) {
         throw new OperationFailedException("got wrong number of IOThread ids from QEMU monitor. got "
             + after.iothreads().size() + ", wanted " + (before.iothreads().size() - 1));
@@ -719,6 +730,12 @@ public final class Vm implements AutoCloseable {
 
   DomainCgroup domain() {
     return domain;
+  }
+
+  VmThreads refreshIothreads() {
+    VmThreads t = qtune.discovery().refreshIothreads(qmp, threads);
+    threads = t;
+    return t;
   }
 
   VmThreads refresh() {

@@ -145,13 +145,6 @@ public final class QmpClient implements AutoCloseable {
         return;
       }
       EpollDomainSocketChannel ch = (EpollDomainSocketChannel) cf.channel();
-      try {
-        io.netty.channel.unix.PeerCredentials pc = ch.peerCredentials();
-        int[] gids = pc.gids();
-        peerCredentials = new PeerCredentials(pc.pid(), pc.uid(), gids.length > 0 ? gids[0] : -1);
-      } catch (IOException e) {
-        LOG.warn("{}: SO_PEERCRED failed", socketPath, e);
-      }
       ch.eventLoop().schedule(this::setupTimedOut, options.connectTimeout().toNanos(), TimeUnit.NANOSECONDS);
     });
   }
@@ -555,6 +548,22 @@ public final class QmpClient implements AutoCloseable {
   // ------------------------------------------------------------------ inbound
 
   private final class Inbound extends SimpleChannelInboundHandler<JsonNode> {
+    /**
+     * SO_PEERCRED is read here, before the first read of the connection: a listener on the connect
+     * future could run after the greeting handshake completed {@code connected} (seen under load).
+     */
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+      try {
+        io.netty.channel.unix.PeerCredentials pc = ((EpollDomainSocketChannel) ctx.channel()).peerCredentials();
+        int[] gids = pc.gids();
+        peerCredentials = new PeerCredentials(pc.pid(), pc.uid(), gids.length > 0 ? gids[0] : -1);
+      } catch (IOException e) {
+        LOG.warn("{}: SO_PEERCRED failed", socketPath, e);
+      }
+      super.channelActive(ctx);
+    }
+
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, JsonNode msg) {
       if (closeReason != null) {

@@ -58,6 +58,19 @@ public final class QmpEventLoop implements AutoCloseable {
     return listeners;
   }
 
+  /**
+   * Whether the calling thread is one of this loop's I/O threads: code that may block (file I/O,
+   * {@code join()}) must not run there.
+   */
+  public boolean inEventLoop() {
+    for (io.netty.util.concurrent.EventExecutor e : group) {
+      if (e.inEventLoop()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** True until {@link #close()}. */
   public boolean isOpen() {
     return !group.isShuttingDown();
