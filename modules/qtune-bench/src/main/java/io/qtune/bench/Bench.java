@@ -57,6 +57,7 @@ public final class Bench {
       }
     }
     long start = System.nanoTime();
+    String load0 = loadavg();
     Machine machine = Machine.describe();
     log("machine: %s", machine);
     NativeTools tools = NativeTools.build(nativeDir);
@@ -94,14 +95,20 @@ public final class Bench {
         log("scale: %d VMs in a fresh JVM...", count);
         rows.addAll(Tables.scale(count, ScaleBench.run(count, dir)));
       }
+      partition.close();
       List<Path> left = partition.leftovers();
       if (!left.isEmpty()) {
-        notes.add("groups left before cleanup: " + left);
+        notes.add("cgroups left behind: " + left);
       }
     } finally {
       deleteTree(dir);
     }
     long took = (System.nanoTime() - start) / 1_000_000_000L;
+    if (PeerCredRace.HITS.get() > 0) {
+      notes.add("QmpClient peer-credential race hit " + PeerCredRace.HITS.get()
+          + " time(s) in this JVM (retried; see docs/benchmarks.md)");
+    }
+    notes.add("load average at start / end: " + load0 + " / " + loadavg());
     String table = Tables.markdown(rows);
     String results = "Measured " + machine.date() + (quick ? " (--quick: fewer iterations)" : "")
         + ", run took " + took / 60 + " min " + took % 60 + " s.\n\n" + machine.markdown() + "\n" + table
@@ -132,6 +139,15 @@ public final class Bench {
       }
     } catch (IOException e) {
       log("could not delete %s: %s", dir, e);
+    }
+  }
+
+  static String loadavg() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException e) {
+      return "?";
     }
   }
 

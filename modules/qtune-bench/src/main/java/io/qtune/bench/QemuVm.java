@@ -88,10 +88,11 @@ public final class QemuVm implements AutoCloseable {
   private static boolean probe(String acc) {
     try {
       Process p = new ProcessBuilder("qemu-system-x86_64", "-accel", acc, "-machine", "pc", "-m", "32",
-          "-nodefaults", "-display", "none", "-S", "-qmp", "stdio").redirectErrorStream(true).start();
+          "-nodefaults", "-display", "none", "-S", "-qmp", "stdio")
+          .redirectError(ProcessBuilder.Redirect.DISCARD).start(); // stderr has CPUID warnings under KVM
       LIVE.add(p);
       byte[] greeting = new byte[16];
-      int n = p.getInputStream().read(greeting);
+      int n = p.getInputStream().readNBytes(greeting, 0, greeting.length);
       p.destroyForcibly();
       p.waitFor(10, TimeUnit.SECONDS);
       LIVE.remove(p);

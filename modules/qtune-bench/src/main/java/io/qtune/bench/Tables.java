@@ -58,7 +58,7 @@ final class Tables {
     m.forEach((k, s) -> {
       String[] p = k.split("/");
       String mode = p[1].equals("b2b") ? "back-to-back" : "after " + TuneBench.IDLE_MS + " ms idle";
-      rows.add(Row.ratio("2", "tune one VM, N=" + p[0] + " vCPUs, " + mode + ": qtune.attach vs C floor",
+      rows.add(Row.ratio("2", "tune one VM, N=" + p[0] + " vCPUs, " + mode + ": qtune (open+apply = attach work) vs C floor",
           s.qtune(), "C floor", s.floor(), 1.3));
       String open = s.open().n() > 0 ? "; qtune.open (connect + discovery, no placement): " + s.open().format() : "";
       rows.add(Row.info("2", "… of which (C floor): QMP discovery / cgroup+affinity", "",
@@ -100,7 +100,7 @@ final class Tables {
         + " before); RSS " + Long.parseLong(s.get("rss_kb")) / 1024 + " MB", "", ""));
     rows.add(Row.info("5", "… drift check (`vm.diff`) of all " + count,
         ms(s.get("drift_total_ns")) + " sequential, " + ms(s.get("drift_concurrent_ns")) + " all at once; "
-            + s.get("drifted") + " drifted", "", ""));
+            + s.get("drifted") + " drifted; peer-credential race retries: " + s.get("peercred_retries"), "", ""));
     rows.add(Row.info("5", "… (starting the " + count + " QEMUs, 10 at a time; not qtune)", ms(s.get("start_ns")), "", ""));
     return rows;
   }

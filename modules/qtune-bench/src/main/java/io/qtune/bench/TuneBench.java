@@ -46,9 +46,11 @@ final class TuneBench {
       try (QemuVm vm = QemuVm.start(dir, "tune" + n, n, 64, 1)) {
         Bench.log("tune: N=%d (QEMU pid %d)", n, vm.pid());
         for (int i = 0; i < 3; i++) { // JIT, partition creation, first-touch of the kernel paths
+          attachOnce = i == 0;
           qtuneOnce(vm, n, "w" + i, 0);
           floorOnce(vm, n, "w" + i, 0);
         }
+        attachOnce = false;
         out.put(n + "/b2b", series(vm, n, backToBack, 0, true));
         out.put(n + "/idle", series(vm, n, idle, IDLE_MS, false));
       }
@@ -77,7 +79,7 @@ final class TuneBench {
       }
       if (withOpen) {
         long t0 = System.nanoTime();
-        Vm v = qtune.open(vm.socket()).join();
+        Vm v = PeerCredRace.retry(() -> qtune.open(vm.socket()).join());
         open.add(System.nanoTime() - t0);
         v.close();
       }
@@ -85,18 +87,31 @@ final class TuneBench {
     return new Series(Sample.of(q), Sample.of(f), Sample.of(fq), Sample.of(fc), Sample.of(open));
   }
 
+  /**
+   * {@code attach} leaves a thread polling /proc every 20 ms until QEMU exits, even after
+   * {@code Vm.close()} (Vm.watchExit); repeated attaches to one VM would pile them up and load the
+   * 2 cores. So the first warm-up call uses {@code attach} and the timed ones {@code open} +
+   * {@code apply}: the same connect, discovery, validation and placement, minus that watcher,
+   * plus one query-name and one hop through the VM's operation queue.
+   */
+  private boolean attachOnce;
+
   private long qtuneOnce(QemuVm vm, int n, String iter, int idleMs) {
     TuningSpec spec = Specs.spec("q" + n + iter, n, ncpu, true);
     if (idleMs > 0) {
       Bench.sleep(idleMs);
     }
-    long t0 = System.nanoTime();
-    Vm v = qtune.attach(vm.socket(), spec).join();
-    long t = System.nanoTime() - t0;
+    long[] t = new long[1];
+    Vm v = PeerCredRace.retry(() -> {
+      long t0 = System.nanoTime();
+      Vm x = attachOnce ? qtune.attach(vm.socket(), spec).join() : qtune.open(vm.socket()).join().apply(spec).join();
+      t[0] = System.nanoTime() - t0;
+      return x;
+    });
     String domain = lastComponent(v.domainPath());
     v.close();
     partition.reset(vm.pid(), domain, CpuSet.range(0, ncpu - 1));
-    return t;
+    return t[0];
   }
 
   private long[] floorOnce(QemuVm vm, int n, String iter, int idleMs) {
