@@ -27,7 +27,7 @@ final class LaunchBench {
     this.tools = tools;
     this.dir = dir;
     this.ncpu = ncpu;
-    this.n = quick ? 3 : 10;
+    this.n = quick ? 3 : 15;
   }
 
   Result run() {

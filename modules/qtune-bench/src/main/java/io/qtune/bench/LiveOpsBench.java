@@ -32,7 +32,7 @@ final class LiveOpsBench {
     this.partition = partition;
     this.dir = dir;
     this.ncpu = ncpu;
-    this.n = quick ? 30 : 200;
+    this.n = quick ? 30 : 300;
   }
 
   Map<String, Sample> run() {

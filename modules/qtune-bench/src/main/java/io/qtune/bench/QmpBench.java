@@ -41,7 +41,7 @@ final class QmpBench {
     this.socket = socket;
     this.tools = tools;
     this.loop = loop;
-    this.rounds = quick ? 2 : 5;
+    this.rounds = quick ? 2 : 7;
     this.warmup = quick ? 300 : 1000;
     this.perRound = quick ? 500 : 2000;
     this.pipeN = quick ? 1000 : 4000;

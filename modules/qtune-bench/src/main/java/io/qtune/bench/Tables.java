@@ -97,7 +97,8 @@ final class Tables {
     rows.add(Row.info("5", "… attach all, one after another",
         ms(s.get("attach_total_ns")) + " total; each " + s.get("attach_each").replace('_', ' '), "", ""));
     rows.add(Row.info("5", "… JVM threads / RSS", s.get("threads_after") + " threads (" + s.get("threads_before")
-        + " before); RSS " + Long.parseLong(s.get("rss_kb")) / 1024 + " MB", "", ""));
+        + " before attaching, of which about one JDK process-reaper per QEMU the bench started); RSS "
+        + Long.parseLong(s.get("rss_kb")) / 1024 + " MB", "", ""));
     rows.add(Row.info("5", "… drift check (`vm.diff`) of all " + count,
         ms(s.get("drift_total_ns")) + " sequential, " + ms(s.get("drift_concurrent_ns")) + " all at once; "
             + s.get("drifted") + " drifted; peer-credential race retries: " + s.get("peercred_retries"), "", ""));

@@ -35,8 +35,8 @@ final class TuneBench {
     this.tools = tools;
     this.dir = dir;
     this.ncpu = ncpu;
-    this.backToBack = quick ? 5 : 20;
-    this.idle = quick ? 3 : 10;
+    this.backToBack = quick ? 5 : 30;
+    this.idle = quick ? 3 : 15;
   }
 
   /** Results keyed "N/b2b" and "N/idle". */
