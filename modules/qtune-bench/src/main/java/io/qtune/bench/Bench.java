@@ -1,0 +1,170 @@
+package io.qtune.bench;
+
+import io.qtune.core.Qtune;
+import io.qtune.core.QtuneOptions;
+import io.qtune.qmp.QmpEventLoop;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The bench entry point (run by {@code bench/run}, never by {@code mvn verify}): measures the five
+ * items of issue 6, prints one table and writes it into docs/benchmarks.md between the
+ * {@code results} markers.
+ *
+ * <pre>
+ * java io.qtune.bench.Bench [--quick] [--only qmp,tune,live,launch,scale] [--doc docs/benchmarks.md]
+ *                          [--native-dir DIR] [--vms 100]
+ * </pre>
+ */
+public final class Bench {
+  static final String BEGIN = "<!-- results:begin (written by bench/run; edit outside the markers) -->";
+  static final String END = "<!-- results:end -->";
+
+  // libvirt 9.0 on the same kind of machine, another run: shared/reference/libvirt-oracle-observations.md
+  // "Timings", set B medians in ms: {python API one connection, persistent virsh shell, one virsh per op}
+  static final Map<String, double[]> LIBVIRT = Map.of(
+      LiveOpsBench.VCPUPIN, new double[] {1.19, 1.68, 18.9},
+      LiveOpsBench.EMULATORPIN, new double[] {1.11, 1.60, 19.1},
+      LiveOpsBench.SCHEDINFO, new double[] {2.08, 3.62, 24.7},
+      LiveOpsBench.IOTHREAD_PAIR, new double[] {6.49, 10.8, 62.9});
+
+  private Bench() {}
+
+  public static void main(String[] args) throws Exception {
+    boolean quick = false;
+    Set<String> only = Set.of("qmp", "tune", "live", "launch", "scale");
+    Path doc = Path.of("docs/benchmarks.md");
+    Path nativeDir = Path.of("modules/qtune-bench/target/native");
+    int vmCount = 100;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--quick" -> quick = true;
+        case "--only" -> only = Set.copyOf(Arrays.asList(args[++i].split(",")));
+        case "--doc" -> doc = Path.of(args[++i]);
+        case "--native-dir" -> nativeDir = Path.of(args[++i]);
+        case "--vms" -> vmCount = Integer.parseInt(args[++i]);
+        default -> throw new IllegalArgumentException("unknown argument '" + args[i]
+            + "' (allowed: --quick, --only qmp,tune,live,launch,scale, --doc FILE, --native-dir DIR, --vms N)");
+      }
+    }
+    long start = System.nanoTime();
+    String load0 = loadavg();
+    Machine machine = Machine.describe();
+    log("machine: %s", machine);
+    NativeTools tools = NativeTools.build(nativeDir);
+    int ncpu = machine.cores();
+    Path dir = Files.createTempDirectory("qtune-bench-");
+    List<Row> rows = new ArrayList<>();
+    List<String> notes = new ArrayList<>();
+    try (BenchPartition partition = new BenchPartition()) {
+      if (only.contains("qmp")) {
+        log("QMP round trips...");
+        try (QmpEventLoop loop = QmpEventLoop.create(1); QemuVm vm = QemuVm.start(dir, "qmp", 1, 64)) {
+          rows.addAll(Tables.qmp(new QmpBench(vm.socket(), tools, loop, quick).run()));
+        }
+      }
+      Path state = Files.createDirectories(dir.resolve("state"));
+      try (Qtune qtune = Qtune.create(QtuneOptions.defaults().withPartition(partition.partition()).withStateDir(state))) {
+        if (only.contains("tune")) {
+          log("tuning one VM...");
+          int[] ns = quick ? new int[] {2, 8} : new int[] {2, 8, 32, 64};
+          rows.addAll(Tables.tune(new TuneBench(qtune, partition, tools, dir, ncpu, quick).run(ns)));
+        }
+        if (only.contains("live")) {
+          log("live operations...");
+          rows.addAll(Tables.live(new LiveOpsBench(qtune, partition, dir, ncpu, quick).run(), LIBVIRT));
+          rows.add(Row.info("3", "`./qtune` one-shot and `./qtune shell`", "not measured",
+              "the CLI (branch `cli`, issue 5) was not on main when this ran", "–"));
+        }
+        if (only.contains("launch")) {
+          log("launch...");
+          rows.add(Tables.launch(new LaunchBench(qtune, tools, dir, ncpu, quick).run()));
+        }
+      }
+      if (only.contains("scale")) {
+        int count = quick ? Math.min(vmCount, 20) : vmCount;
+        log("scale: %d VMs in a fresh JVM...", count);
+        rows.addAll(Tables.scale(count, ScaleBench.run(count, dir)));
+      }
+      partition.close();
+      List<Path> left = partition.leftovers();
+      if (!left.isEmpty()) {
+        notes.add("cgroups left behind: " + left);
+      }
+    } finally {
+      deleteTree(dir);
+    }
+    long took = (System.nanoTime() - start) / 1_000_000_000L;
+    if (PeerCredRace.HITS.get() > 0) {
+      notes.add("QmpClient peer-credential race hit " + PeerCredRace.HITS.get()
+          + " time(s) in this JVM (retried; see docs/benchmarks.md)");
+    }
+    notes.add("load average at start / end: " + load0 + " / " + loadavg());
+    String table = Tables.markdown(rows);
+    String results = "Measured " + machine.date() + (quick ? " (--quick: fewer iterations)" : "")
+        + ", run took " + took / 60 + " min " + took % 60 + " s.\n\n" + machine.markdown() + "\n" + table
+        + (notes.isEmpty() ? "" : "\n" + String.join("\n", notes) + "\n");
+    System.out.println(results);
+    writeDoc(doc, results);
+    log("wrote %s", doc);
+    System.exit(0); // Netty's GlobalEventExecutor thread is not a daemon
+  }
+
+  private static void writeDoc(Path doc, String results) throws IOException {
+    String block = BEGIN + "\n" + results + END;
+    String text = Files.exists(doc) ? Files.readString(doc) : "# qtune benchmarks\n\n" + BEGIN + "\n" + END + "\n";
+    int b = text.indexOf(BEGIN);
+    int e = text.indexOf(END);
+    if (b < 0 || e < b) {
+      text = text + "\n" + block + "\n";
+    } else {
+      text = text.substring(0, b) + block + text.substring(e + END.length());
+    }
+    Files.writeString(doc, text);
+  }
+
+  private static void deleteTree(Path dir) {
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted((x, y) -> y.compareTo(x)).collect(Collectors.toList())) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      log("could not delete %s: %s", dir, e);
+    }
+  }
+
+  static String loadavg() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException e) {
+      return "?";
+    }
+  }
+
+  static void log(String fmt, Object... args) {
+    System.err.printf("[bench] " + fmt + "%n", args);
+  }
+
+  static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static String rand() {
+    return UUID.randomUUID().toString().substring(0, 8);
+  }
+}

@@ -1,0 +1,72 @@
+package io.qtune.bench;
+
+import io.qtune.core.Qtune;
+import io.qtune.core.SchedParams;
+import io.qtune.core.Vm;
+import io.qtune.core.spec.TuningSpec.IothreadSpec;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntConsumer;
+
+/**
+ * Item 3: live operations in-process on one attached 2-vCPU VM, each call joined from the caller
+ * (what an API user sees). Values alternate so every call changes something.
+ */
+final class LiveOpsBench {
+  static final String VCPUPIN = "vcpupin";
+  static final String EMULATORPIN = "emulatorpin";
+  static final String SCHEDINFO = "schedinfo set";
+  static final String IOTHREAD_PAIR = "iothread add+del";
+
+  private final Qtune qtune;
+  private final BenchPartition partition;
+  private final Path dir;
+  private final int ncpu;
+  private final int n;
+
+  LiveOpsBench(Qtune qtune, BenchPartition partition, Path dir, int ncpu, boolean quick) {
+    this.qtune = qtune;
+    this.partition = partition;
+    this.dir = dir;
+    this.ncpu = ncpu;
+    this.n = quick ? 30 : 300;
+  }
+
+  Map<String, Sample> run() {
+    try (QemuVm qemu = QemuVm.start(dir, "liveops", 2, 64, 1)) {
+      Vm vm = PeerCredRace.retry(() -> qtune.attach(qemu.socket(), Specs.spec("liveops", 2, ncpu, true)).join());
+      try {
+        String last = String.valueOf(ncpu - 1);
+        Map<String, IntConsumer> ops = new LinkedHashMap<>();
+        ops.put(VCPUPIN, i -> vm.pinVcpu(0, i % 2 == 0 ? last : "0").join());
+        ops.put(EMULATORPIN, i -> vm.pinEmulator(i % 2 == 0 ? "0" : "0-" + last).join());
+        ops.put(SCHEDINFO, i -> vm.setSchedParams(new SchedParams().parse("vcpu_quota=" + (i % 2 == 0 ? 30000 : 20000))).join());
+        ops.put(IOTHREAD_PAIR, i -> {
+          vm.addIothread(IothreadSpec.of(3)).join();
+          vm.deleteIothread(3).join();
+        });
+        Map<String, List<Long>> t = new LinkedHashMap<>();
+        for (int i = -20; i < n; i++) { // 20 warm-up rounds
+          for (Map.Entry<String, IntConsumer> op : ops.entrySet()) {
+            long t0 = System.nanoTime();
+            op.getValue().accept(i & 1);
+            long d = System.nanoTime() - t0;
+            if (i >= 0) {
+              t.computeIfAbsent(op.getKey(), k -> new ArrayList<>()).add(d);
+            }
+          }
+        }
+        Map<String, Sample> out = new LinkedHashMap<>();
+        t.forEach((k, v) -> out.put(k, Sample.of(v)));
+        return out;
+      } finally {
+        String domain = TuneBench.lastComponent(vm.domainPath());
+        vm.close();
+        partition.reset(qemu.pid(), domain, io.qtune.host.cpu.CpuSet.range(0, ncpu - 1));
+      }
+    }
+  }
+}

@@ -1,0 +1,131 @@
+package io.qtune.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A paused ({@code -S}) QEMU with a QMP socket, started by the bench and killed by pid on close or
+ * at JVM exit. {@code -accel kvm} when it starts, TCG otherwise.
+ */
+public final class QemuVm implements AutoCloseable {
+  private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+  private static volatile String accel;
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(Process::destroyForcibly)));
+  }
+
+  private final Process process;
+  private final Path socket;
+
+  private QemuVm(Process process, Path socket) {
+    this.process = process;
+    this.socket = socket;
+  }
+
+  /** The base command line (no -S, no -qmp) for {@code smp} vCPUs and {@code memMb} of RAM. */
+  public static List<String> args(int smp, int memMb, String name, int... iothreads) {
+    List<String> cmd = new ArrayList<>(List.of("qemu-system-x86_64", "-accel", accel(), "-machine", "pc",
+        "-smp", Integer.toString(smp), "-m", Integer.toString(memMb), "-nodefaults", "-no-user-config",
+        "-display", "none", "-name", "guest=" + name + ",debug-threads=on"));
+    for (int id : iothreads) {
+      cmd.add("-object");
+      cmd.add("iothread,id=iothread" + id);
+    }
+    return cmd;
+  }
+
+  /** Starts QEMU paused; returns once its QMP socket exists. */
+  public static QemuVm start(Path dir, String name, int smp, int memMb, int... iothreads) {
+    QemuVm vm = startAsync(dir, name, smp, memMb, iothreads);
+    vm.awaitSocket();
+    return vm;
+  }
+
+  /** Starts QEMU paused without waiting for the socket (for starting many at once). */
+  public static QemuVm startAsync(Path dir, String name, int smp, int memMb, int... iothreads) {
+    Path socket = dir.resolve(name + ".qmp");
+    List<String> cmd = args(smp, memMb, name, iothreads);
+    cmd.addAll(List.of("-S", "-qmp", "unix:" + socket + ",server=on,wait=off"));
+    try {
+      Files.deleteIfExists(socket);
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+          .redirectOutput(dir.resolve(name + ".log").toFile()).start();
+      LIVE.add(p);
+      return new QemuVm(p, socket);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start QEMU: " + e.getMessage(), e);
+    }
+  }
+
+  public void awaitSocket() {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!Files.exists(socket)) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("QEMU exited (" + process.exitValue() + "); see "
+            + socket.resolveSibling(socket.getFileName().toString().replace(".qmp", ".log")));
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("QEMU did not create " + socket + " within 60 s");
+      }
+      Bench.sleep(2);
+    }
+  }
+
+  static synchronized String accel() {
+    if (accel == null) {
+      accel = Files.isReadable(Path.of("/dev/kvm")) && probe("kvm") ? "kvm" : "tcg,thread=multi";
+    }
+    return accel;
+  }
+
+  private static boolean probe(String acc) {
+    try {
+      Process p = new ProcessBuilder("qemu-system-x86_64", "-accel", acc, "-machine", "pc", "-m", "32",
+          "-nodefaults", "-display", "none", "-S", "-qmp", "stdio")
+          .redirectError(ProcessBuilder.Redirect.DISCARD).start(); // stderr has CPUID warnings under KVM
+      LIVE.add(p);
+      byte[] greeting = new byte[16];
+      int n = p.getInputStream().readNBytes(greeting, 0, greeting.length);
+      p.destroyForcibly();
+      p.waitFor(10, TimeUnit.SECONDS);
+      LIVE.remove(p);
+      return n > 0 && new String(greeting, 0, n).contains("QMP");
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  public int pid() {
+    return (int) process.pid();
+  }
+
+  public Path socket() {
+    return socket;
+  }
+
+  @Override
+  public void close() {
+    process.destroyForcibly();
+    try {
+      process.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    LIVE.remove(process);
+    try {
+      Files.deleteIfExists(socket);
+    } catch (IOException ignored) {
+      // temp file
+    }
+  }
+}
