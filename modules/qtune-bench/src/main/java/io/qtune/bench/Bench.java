@@ -82,8 +82,18 @@ public final class Bench {
         if (only.contains("live")) {
           log("live operations...");
           rows.addAll(Tables.live(new LiveOpsBench(qtune, partition, dir, ncpu, quick).run(), LIBVIRT));
-          rows.add(Row.info("3", "`./qtune` one-shot and `./qtune shell`", "not measured",
-              "the CLI (branch `cli`, issue 5) was not on main when this ran", "–"));
+          if (Files.isExecutable(Path.of("qtune")) && Files.isDirectory(Path.of("modules/qtune-cli/target/lib"))) {
+            log("live operations through ./qtune...");
+            CliBench.Result cli = new CliBench(Path.of("").toAbsolutePath(), dir, partition.partition(), ncpu, quick).run();
+            rows.add(Row.info("3", "vcpupin through `./qtune` one-shot (JVM start + connect + discovery + pin)",
+                cli.oneShot().format(), "libvirt reference (another run): one virsh 18.9 ms", "–"));
+            rows.add(Row.info("3", "vcpupin as a line of `./qtune shell` (one JVM, one connection)",
+                cli.shellPerLine().format(), "libvirt reference (another run): virsh shell 1.68 ms; empty qtune shell "
+                    + cli.shellEmpty().format(), "–"));
+          } else {
+            rows.add(Row.info("3", "`./qtune` one-shot and `./qtune shell`", "not measured",
+                "the CLI is not built (mvn -B -ntp install -DskipTests)", "–"));
+          }
         }
         if (only.contains("launch")) {
           log("launch...");

@@ -5,7 +5,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
- * Works around a race in QmpClient (seen about once in 50 connects on a loaded host): the connect
+ * Counts a race that was in QmpClient (seen about once in 50 connects on a loaded host; fixed by
+ * reading SO_PEERCRED in channelActive), so that a regression shows in the report. The connect
  * future can complete before the connect listener stored SO_PEERCRED, and Qtune.adopt then fails
  * with a NullPointerException on {@code peerCredentials().pid()}. The bench retries such calls and
  * counts them, so the report can say how often it happened.

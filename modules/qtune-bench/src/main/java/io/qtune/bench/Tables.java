@@ -58,7 +58,7 @@ final class Tables {
     m.forEach((k, s) -> {
       String[] p = k.split("/");
       String mode = p[1].equals("b2b") ? "back-to-back" : "after " + TuneBench.IDLE_MS + " ms idle";
-      rows.add(Row.ratio("2", "tune one VM, N=" + p[0] + " vCPUs, " + mode + ": qtune (open+apply = attach work) vs C floor",
+      rows.add(Row.ratio("2", "tune one VM, N=" + p[0] + " vCPUs, " + mode + ": qtune attach (warm JVM) vs C floor",
           s.qtune(), "C floor", s.floor(), 1.3));
       String open = s.open().n() > 0 ? "; qtune.open (connect + discovery, no placement): " + s.open().format() : "";
       rows.add(Row.info("2", "… of which (C floor): QMP discovery / cgroup+affinity", "",

@@ -35,7 +35,8 @@ final class SchedInfoCommand extends VerbCommand {
       if (!problems.isEmpty()) {
         throw new io.qtune.core.InvalidInputException(problems);
       }
-      info = Session.await(vm().setSchedParams(params));
+      Session.await(vm().setSchedParams(params));
+      info = Session.await(vm().schedInfo()); // as virsh: the values after the change, read back
     }
     SchedInfo shown = info;
     printer().result(() -> VirshText.schedInfo(shown), () -> JsonViews.schedInfo(shown));

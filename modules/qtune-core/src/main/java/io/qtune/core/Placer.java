@@ -167,8 +167,9 @@ final class Placer {
    */
   static void periodQuota(io.qtune.host.cgroup.CpuCgroup g, Optional<Long> period,
       Optional<Long> quota, UndoLog undo) {
-    long oldPeriod = g.cfsPeriod();
-    long oldQuota = g.cfsQuota();
+    // read back only what is written: each read is a file open on the live-op path
+    long oldPeriod = period.isPresent() ? g.cfsPeriod() : 0;
+    long oldQuota = quota.isPresent() ? g.cfsQuota() : 0;
     if (period.isPresent()) {
       g.setCfsPeriod(period.get());
       undo.add("period", () -> g.setCfsPeriod(oldPeriod));

@@ -426,9 +426,10 @@ public final class Vm implements AutoCloseable {
 
   /**
    * virsh schedinfo --set: shares/weight and period/quota per level, written in the order given;
-   * for each group the period first and the old period restored if the quota write fails.
+   * for each group the period first and the old period restored if the quota write fails. Read
+   * the result back with {@link #schedInfo()}.
    */
-  public CompletableFuture<SchedInfo> setSchedParams(SchedParams params) {
+  public CompletableFuture<Void> setSchedParams(SchedParams params) {
     return op(() -> {
       List<String> problems = new ArrayList<>();
       params.values().forEach((k, v) -> {
@@ -487,7 +488,7 @@ public final class Vm implements AutoCloseable {
         throw failure("setting scheduler parameters failed", ex, failed);
       }
       tuning = withSpec(s);
-      return schedInfoNow();
+      return null;
     });
   }
 

@@ -112,9 +112,10 @@ class LiveOpsTest {
 
   @Test
   void schedinfoWritesEveryLevel() {
-    SchedInfo s = vm.setSchedParams(new SchedParams().parse("vcpu_quota=20000")
+    vm.setSchedParams(new SchedParams().parse("vcpu_quota=20000")
         .parse("vcpu_period=100000").parse("emulator_quota=-1").parse("global_period=200000")
         .parse("iothread_quota=30000").parse("cpu_shares=512")).join();
+    SchedInfo s = vm.schedInfo().join();
     assertEquals(20000, v.quota(d + "/vcpu0"));
     assertEquals(20000, v.quota(d + "/vcpu1"));
     assertEquals(-1, v.quota(d + "/emulator"));

@@ -7,7 +7,8 @@ import com.sun.jna.NativeLibrary;
 /** Direct JNA bindings to glibc (Native.register: 2-3x cheaper per call than interface proxies). */
 final class LibC {
     static {
-        Native.register(NativeLibrary.getInstance("c"));
+        // the soname: "c" makes JNA fork /sbin/ldconfig -p to find the file (there is no plain libc.so)
+        Native.register(NativeLibrary.getInstance("libc.so.6"));
     }
 
     private LibC() {

@@ -24,7 +24,8 @@ public final class ScmRights {
     if (!Platform.isLinux() || !Platform.is64Bit()) {
       throw new ExceptionInInitializerError("fd passing is implemented for 64-bit Linux only");
     }
-    Native.register("c");
+    // the soname: "c" makes JNA fork /sbin/ldconfig -p to find the file (there is no plain libc.so)
+    Native.register("libc.so.6");
   }
 
   private ScmRights() {
