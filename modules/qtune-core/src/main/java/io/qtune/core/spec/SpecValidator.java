@@ -167,7 +167,11 @@ public final class SpecValidator {
                   + ")");
             }
           }
-          mems = Optional.of(nodes);
+          // as libvirt: only strict and restrictive bind through cpuset.mems; interleave and
+          // preferred are memory policies QEMU applies to its memory backends
+          if (mode.isPresent() && (mode.get().equals("strict") || mode.get().equals("restrictive"))) {
+            mems = Optional.of(nodes);
+          }
         } catch (IllegalArgumentException e) {
           problems.add("numatune.nodeset: " + e.getMessage());
         }

@@ -91,6 +91,16 @@ class SpecTest {
   }
 
   @Test
+  void onlyStrictAndRestrictiveNumatuneBindCpusetMems() {
+    assertEquals(CpuSet.parse("0"), V.resolve(SpecReader.parse(
+        "{\"numatune\": {\"mode\": \"restrictive\", \"nodeset\": \"0\"}}"), null).mems().orElseThrow());
+    assertTrue(V.resolve(SpecReader.parse(
+        "{\"numatune\": {\"mode\": \"interleave\", \"nodeset\": \"0\"}}"), null).mems().isEmpty());
+    assertTrue(V.resolve(SpecReader.parse(
+        "{\"numatune\": {\"mode\": \"preferred\", \"nodeset\": \"0\"}}"), null).mems().isEmpty());
+  }
+
+  @Test
   void zeroMeansUnsetAndNegativeQuotaMeansUnlimited() {
     ResolvedTuning r = V.resolve(SpecReader.parse("{\"period\": 0, \"quota\": -1, \"global_quota\": 0}"), null);
     assertTrue(r.period().isEmpty());
