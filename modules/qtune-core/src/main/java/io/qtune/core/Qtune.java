@@ -164,13 +164,22 @@ public final class Qtune implements AutoCloseable {
         state.forget(e.name());
       }
     }
-    for (DomainCgroup d : backend.domains(template())) {
+    for (DomainCgroup d : domains()) {
       if (d.isEmpty()) {
         d.remove();
         removed.add(d.layout().domainPath());
       }
     }
     return removed;
+  }
+
+  /** The VM groups under this instance's partition, with or without systemd naming. */
+  private List<DomainCgroup> domains() {
+    List<DomainCgroup> out = new ArrayList<>();
+    for (String dir : backend.partitionChildren(template())) {
+      machineOf(dir).flatMap(m -> backend.open(template().withMachine(m))).ifPresent(out::add);
+    }
+    return out;
   }
 
   @Override

@@ -75,6 +75,27 @@ class SystemdTest {
     }
   }
 
+  @Test
+  void gcCollectsAScopeWhoseQemuWentWhileNobodyWatched() throws Exception {
+    assumeTrue(systemdV2(), "needs systemd as init on a cgroup v2 host");
+    try (QemuProcess q = QemuProcess.start("1")) {
+      String domain;
+      try (Qtune a = Qtune.create(QtuneOptions.defaults().withStateDir(state))) {
+        Vm vm = a.attach(q.socket(), SpecReader.parse("{\"name\": \"sdgc\"}")).join();
+        domain = vm.domainPath();
+        vm.close(); // stop watching: the groups stay while QEMU lives
+      }
+      assertTrue(domain.startsWith("/machine.slice/machine-qemu"), domain);
+      q.kill();
+      try (Qtune b = Qtune.create(QtuneOptions.defaults().withStateDir(state.resolve("other")))) {
+        // no state record in this state dir: the scope is found by listing machine.slice
+        assertEquals(List.of(domain), b.gc());
+      }
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> !Files.exists(Path.of("/sys/fs/cgroup" + domain).getParent()));
+    }
+  }
+
   private static String systemctl(String... args) throws Exception {
     List<String> cmd = new java.util.ArrayList<>(List.of("systemctl"));
     cmd.addAll(List.of(args));

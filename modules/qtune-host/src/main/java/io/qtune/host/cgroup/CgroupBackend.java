@@ -50,21 +50,8 @@ public sealed interface CgroupBackend permits CgroupV1Backend, CgroupV2Backend {
     void returnProcess(int pid, Map<String, String> original);
 
     /**
-     * The domain groups that exist under {@code template}'s partition with its suffix (all VMs
-     * placed with that layout, by qtune or by libvirt), for gc and machine-id allocation.
+     * Names of the directories directly under {@code template}'s partition: the VM groups there
+     * (qtune's or libvirt's), for gc and machine-id allocation.
      */
-    default java.util.List<DomainCgroup> domains(CgroupLayout template) {
-        java.util.List<DomainCgroup> out = new java.util.ArrayList<>();
-        String suffix = "." + template.suffix();
-        for (String dir : partitionChildren(template)) {
-            if (dir.endsWith(suffix) && dir.length() > suffix.length()) {
-                CgroupLayout l = template.withMachine(new MachineName(dir.substring(0, dir.length() - suffix.length())));
-                open(l).ifPresent(out::add);
-            }
-        }
-        return out;
-    }
-
-    /** Names of the directories directly under {@code template}'s partition. */
     java.util.List<String> partitionChildren(CgroupLayout template);
 }
