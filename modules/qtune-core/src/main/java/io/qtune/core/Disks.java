@@ -69,7 +69,10 @@ final class Disks {
     }
     String format;
     try {
-      byte[] head = Vm.head(file, 4);
+      byte[] head;
+      try (java.io.InputStream in = Files.newInputStream(file)) {
+        head = java.util.Arrays.copyOf(in.readNBytes(4), 4);
+      }
       format = java.util.Arrays.equals(head, QCOW2_MAGIC) ? "qcow2" : "raw";
     } catch (IOException e) {
       throw new InvalidInputException("cannot read disk image " + file + ": " + e.getMessage());

@@ -7,7 +7,6 @@ import io.qtune.host.cgroup.CgroupLayout;
 import io.qtune.host.cgroup.DomainCgroup;
 import io.qtune.host.cgroup.ThreadCgroup;
 import io.qtune.host.cgroup.ThreadGroupName;
-import io.qtune.host.cpu.CpuSet;
 import io.qtune.qmp.QmpClient;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -13,9 +13,7 @@ import io.qtune.host.cgroup.CpuCgroup;
 import io.qtune.host.cgroup.CpuTunables;
 import io.qtune.host.cgroup.DomainCgroup;
 import io.qtune.host.cgroup.MachineName;
-import io.qtune.host.cgroup.ThreadGroupName;
 import io.qtune.host.proc.ProcFs;
-import io.qtune.host.sched.ThreadAffinity;
 import io.qtune.host.topology.HostTopology;
 import io.qtune.qmp.QmpClient;
 import io.qtune.qmp.QmpEventLoop;
@@ -432,12 +430,4 @@ public final class Qtune implements AutoCloseable {
     return workers;
   }
 
-  /** Pins a single-threaded process before it executes QEMU (launch handshake). */
-  static void preExecAffinity(int pid, io.qtune.host.cpu.CpuSet cpus) {
-    ThreadAffinity.set(pid, cpus);
-  }
-
-  static ThreadGroupName emulator() {
-    return ThreadGroupName.emulator();
-  }
 }

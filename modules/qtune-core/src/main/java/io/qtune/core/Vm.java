@@ -14,16 +14,11 @@ import io.qtune.host.cpu.CpuSet;
 import io.qtune.host.proc.ThreadStat;
 import io.qtune.host.sched.ThreadAffinity;
 import io.qtune.qmp.QmpClient;
-import io.qtune.qmp.QmpCommandException;
 import io.qtune.qmp.model.HotpluggableCpu;
 import io.qtune.qmp.model.IothreadProperties;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -342,7 +337,6 @@ public final class Vm implements AutoCloseable {
       if (before.iothread(spec.id()) != null) {
         throw new InvalidInputException("an IOThread is already using iothread_id '" + spec.id() + "'");
       }
-      List<String> problems = new ArrayList<>();
       TuningSpec next = copy(tuning.spec(), b -> {
         List<IothreadSpec> l = new ArrayList<>(b.iothreads);
         l.add(spec);
@@ -900,9 +894,4 @@ public final class Vm implements AutoCloseable {
     return "Vm[" + name + ", pid " + pid + ", " + layout.domainPath() + "]";
   }
 
-  static byte[] head(Path file, int n) throws IOException {
-    try (InputStream in = Files.newInputStream(file)) {
-      return Arrays.copyOf(in.readNBytes(n), n);
-    }
-  }
 }

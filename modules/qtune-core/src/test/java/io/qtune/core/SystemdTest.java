@@ -76,7 +76,7 @@ class SystemdTest {
   }
 
   @Test
-  void gcCollectsAScopeWhoseQemuWentWhileNobodyWatched() throws Exception {
+  void aScopeWhoseQemuWentWhileNobodyWatchedLeavesNothing() throws Exception {
     assumeTrue(systemdV2(), "needs systemd as init on a cgroup v2 host");
     try (QemuProcess q = QemuProcess.start("1")) {
       String domain;
@@ -88,8 +88,11 @@ class SystemdTest {
       assertTrue(domain.startsWith("/machine.slice/machine-qemu"), domain);
       q.kill();
       try (Qtune b = Qtune.create(QtuneOptions.defaults().withStateDir(state.resolve("other")))) {
-        // no state record in this state dir: the scope is found by listing machine.slice
-        assertEquals(List.of(domain), b.gc());
+        // observed in the lane: systemd 252 stops the emptied scope and removes its delegated
+        // subtree by itself, racing this gc; whichever comes first, gc must not fail and at most
+        // the one VM group is collected (found by listing machine.slice: no state record here)
+        List<String> removed = b.gc();
+        assertTrue(removed.isEmpty() || removed.equals(List.of(domain)), removed.toString());
       }
       org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
           .until(() -> !Files.exists(Path.of("/sys/fs/cgroup" + domain).getParent()));
