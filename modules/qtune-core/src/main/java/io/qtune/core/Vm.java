@@ -315,6 +315,9 @@ public final class Vm implements AutoCloseable {
 
   /** cpuset first, then affinity (libvirt: "configure the cpuset cgroup before set affinity"). */
   private void pin(ThreadCgroup g, List<Integer> tids, CpuSet cpus, String what) {
+    for (int tid : tids) {
+      requireOwn(tid, what);
+    }
     UndoLog undo = new UndoLog();
     try {
       qtune.placer().setCpus(g, cpus, undo);
@@ -517,6 +520,9 @@ public final class Vm implements AutoCloseable {
       }
       if (!threads.perVcpuThreads()) {
         throw new InvalidInputException("vCPU scheduling is not supported: this VM's vCPUs share QEMU's threads");
+      }
+      for (int v : ids.cpus()) {
+        requireOwn(threads.vcpu(v).tid(), "vCPU " + v);
       }
       UndoLog undo = new UndoLog();
       try {
@@ -817,6 +823,17 @@ public final class Vm implements AutoCloseable {
   private void ensurePlaced() {
     if (domain == null) {
       applyNow(tuning.spec());
+    }
+  }
+
+  /**
+   * A thread ID known from an earlier discovery is checked again right before it is touched: the
+   * thread may have exited and its ID been reused by another process since.
+   */
+  private void requireOwn(int tid, String what) {
+    if (!qtune.proc().isTaskOf(pid, tid)) {
+      refresh(); // the next operation sees QEMU's current threads
+      throw new ForeignThreadException(what, tid, pid);
     }
   }
 

@@ -51,6 +51,28 @@ class SafetyTest {
   }
 
   @Test
+  void aThreadThatWentAwayBehindQtunesBackIsNotTouched() throws Exception {
+    try (CgroupSandbox sb = new CgroupSandbox("coretest");
+        QemuProcess q = QemuProcess.start("2", 1, 2);
+        Qtune qtune = Qtune.create(QtuneOptions.defaults().withPartition(sb.partition()).withStateDir(state))) {
+      Vm vm = qtune.attach(q.socket(), io.qtune.core.spec.SpecReader.parse("{\"name\":\"stale\"}")).join();
+      int tid = vm.threads().iothread(2).tid();
+      // someone else removes the iothread through QMP: qtune's discovery is now stale, and the
+      // thread ID is free for the kernel to hand to any other process
+      vm.qmp().objectDel("iothread2").join();
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+          .until(() -> !java.nio.file.Files.exists(Path.of("/proc/" + q.pid() + "/task/" + tid)));
+      var before = io.qtune.core.testing.CgroupDump.of(sb.dirs());
+      CompletionException e = assertThrows(CompletionException.class, () -> vm.pinIothread(2, "0").join());
+      assertInstanceOf(ForeignThreadException.class, e.getCause());
+      assertEquals(before, io.qtune.core.testing.CgroupDump.of(sb.dirs()), "nothing written");
+      // and the next operation sees QEMU as it is now
+      CompletionException gone = assertThrows(CompletionException.class, () -> vm.pinIothread(2, "0").join());
+      assertTrue(gone.getCause().getMessage().contains("iothread 2 not found"), gone.getCause().getMessage());
+    }
+  }
+
+  @Test
   void sigkillDuringAttachLeavesNoGroup() throws Exception {
     try (CgroupSandbox sb = new CgroupSandbox("coretest");
         QemuProcess q = QemuProcess.start("8", 1, 2);
