@@ -336,9 +336,10 @@ class CliEndToEndTest {
   void failuresExitOne() throws Exception {
     applySpec("{\"name\":\"clitest\"}");
     Map<String, String> before = snapshot();
+    // a disk that was never attached is bad input (exit 2), checked before QMP is asked
     Result detach = qtune.run("detach-disk", "vdz", "--timeout", "1");
-    assertEquals(1, detach.code(), detach.toString());
-    assertTrue(detach.err().startsWith("error: ") && detach.err().contains("vdz"), detach.toString());
+    assertEquals(2, detach.code(), detach.toString());
+    assertTrue(detach.err().startsWith("error: no disk 'vdz' attached"), detach.toString());
     assertEquals(before, snapshot());
 
     // a socket file nobody serves any more

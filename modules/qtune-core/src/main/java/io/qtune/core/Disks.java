@@ -108,6 +108,11 @@ final class Disks {
   }
 
   static void detach(QmpClient qmp, String target, Duration timeout) {
+    List<String> disks = attached(qmp);
+    if (!disks.contains(target)) {
+      throw new InvalidInputException("no disk '" + target + "' attached by qtune (attached: "
+          + (disks.isEmpty() ? "none" : String.join(", ", disks)) + ")");
+    }
     var deleted = qmp.awaitEvent(ev -> ev.name().equals("DEVICE_DELETED")
         && target.equals(ev.data().path("device").asText(null)), timeout);
     qmp.deviceDel(target).join();
@@ -126,6 +131,18 @@ final class Disks {
     }
     qmp.blockdevDel(nodeName(target)).join();
     qmp.blockdevDel(nodeName(target) + "-file").join();
+  }
+
+  /** The disk targets attached by qtune: block nodes named {@code qtune-<target>}. */
+  static List<String> attached(QmpClient qmp) {
+    List<String> out = new ArrayList<>();
+    for (JsonNode n : qmp.execute("query-named-block-nodes", Map.of("flat", true)).join()) {
+      String name = n.path("node-name").asText("");
+      if (name.startsWith("qtune-") && !name.endsWith("-file")) {
+        out.add(name.substring("qtune-".length()));
+      }
+    }
+    return out;
   }
 
   /** The devices whose {@code iothread} property names {@code iothreadId}. */
