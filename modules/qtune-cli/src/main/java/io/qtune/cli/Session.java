@@ -87,7 +87,7 @@ final class Session implements AutoCloseable {
    * the main one, and QMP serves one client per socket).
    */
   static Path operatorSocket(Path stateDir, String name) {
-    return stateDir.resolve(name.replaceAll("[^A-Za-z0-9._-]", "_") + ".cli.qmp");
+    return new io.qtune.core.StateDir(stateDir).file(name, ".cli.qmp");
   }
 
   /** The QMP socket of the VM, from {@code --qmp} or the state record of {@code --name}. */

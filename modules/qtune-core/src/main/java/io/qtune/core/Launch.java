@@ -60,8 +60,14 @@ final class Launch {
     // everything that can be checked before QEMU exists is checked before the first write
     ResolvedTuning r = qtune.validator().resolve(spec, factsFromArgs());
     Path socket = options.qmpSocket() != null ? options.qmpSocket()
-        : qtune.state().dir().resolve(spec.name() + ".qmp");
-    Path log = options.log() != null ? options.log() : qtune.state().dir().resolve(spec.name() + ".log");
+        : qtune.state().file(spec.name(), ".qmp");
+    Path log = options.log() != null ? options.log() : qtune.state().file(spec.name(), ".log");
+    int socketBytes = socket.toAbsolutePath().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    if (socketBytes > 107) {
+      // sockaddr_un holds 108 bytes with the NUL: QEMU would fail with an obscure error
+      throw new InvalidInputException("QMP socket path " + socket + " is " + socketBytes
+          + " bytes; a unix socket path holds at most 107: use a shorter VM name or state directory");
+    }
     Process p;
     try {
       Files.createDirectories(socket.toAbsolutePath().getParent());

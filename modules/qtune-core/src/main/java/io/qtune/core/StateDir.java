@@ -93,7 +93,14 @@ public final class StateDir {
   }
 
   private Path file(String name) {
-    // names reaching the file system are the sanitised machine names, never raw user text
-    return dir.resolve(name.replaceAll("[^A-Za-z0-9._-]", "_") + ".json");
+    return file(name, ".json");
+  }
+
+  /**
+   * The state directory's file for VM {@code name} with {@code suffix} ({@code .qmp}, {@code .log}):
+   * the name is reduced to {@code [A-Za-z0-9._-]}, so no VM name can reach outside the directory.
+   */
+  public Path file(String name, String suffix) {
+    return dir.resolve(name.replaceAll("[^A-Za-z0-9._-]", "_") + suffix);
   }
 }
