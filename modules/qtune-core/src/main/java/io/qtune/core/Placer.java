@@ -2,6 +2,8 @@ package io.qtune.core;
 
 import io.qtune.core.spec.ResolvedTuning;
 import io.qtune.core.spec.ResolvedTuning.Sched;
+import io.qtune.host.Errno;
+import io.qtune.host.HostException;
 import io.qtune.host.cgroup.CgroupBackend;
 import io.qtune.host.cgroup.DomainCgroup;
 import io.qtune.host.cgroup.ThreadCgroup;
@@ -89,13 +91,37 @@ final class Placer {
         attach.put(g, t.tids());
       }
     }
-    backend.attachThreads(attach);
-    // attaches are not undone one by one: rollback removes the groups, which first needs the
-    // threads back in the domain group (see Vm#rollbackPlacement)
+    // one burst (attaches are not undone one by one: rollback sends the threads back to the
+    // domain group and removes the groups). Emulator threads include QEMU's thread-pool workers,
+    // which come and go: one that exited since discovery is skipped, not an error.
+    Map<ThreadCgroup, Collection<Integer>> stable = new LinkedHashMap<>();
+    attach.forEach((g, tids) -> {
+      if (g.name().equals(ThreadGroupName.emulator())) {
+        for (int tid : tids) {
+          try {
+            backend.attachThreads(Map.of(g, List.of(tid)));
+          } catch (HostException e) {
+            if (!exited(e)) {
+              throw e;
+            }
+          }
+        }
+      } else {
+        stable.put(g, tids);
+      }
+    });
+    backend.attachThreads(stable);
     for (Target t : targets) {
       CpuSet mask = t.cpus().orElse(online);
+      boolean mayExit = t.name().equals(ThreadGroupName.emulator());
       for (int tid : t.tids()) {
-        affinity(tid, mask, undo);
+        try {
+          affinity(tid, mask, undo);
+        } catch (HostException e) {
+          if (!mayExit || !exited(e)) {
+            throw e;
+          }
+        }
       }
     }
     for (Target t : targets) {
@@ -143,6 +169,11 @@ final class Placer {
     long quota = t.quota().orElse(UNLIMITED);
     periodQuota(g, g.cfsPeriod() == period ? Optional.empty() : Optional.of(period),
         sameQuota(g.cfsQuota(), quota) ? Optional.empty() : Optional.of(quota), undo);
+  }
+
+  /** The thread is gone: ESRCH from the kernel. */
+  static boolean exited(HostException e) {
+    return e.errno().orElse(null) == Errno.ESRCH;
   }
 
   static boolean sameQuota(long a, long b) {

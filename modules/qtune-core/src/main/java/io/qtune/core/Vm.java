@@ -52,6 +52,8 @@ public final class Vm implements AutoCloseable {
   private volatile VmThreads threads;
   private volatile ResolvedTuning tuning;
   private volatile boolean closedByUs;
+  /** Thread groups looked up by live operations (each lookup is a stat per hierarchy). */
+  private final Map<ThreadGroupName, ThreadCgroup> groups = new java.util.concurrent.ConcurrentHashMap<>();
 
   Vm(Qtune qtune, QmpClient qmp, int pid, String name, CgroupLayout layout, DomainCgroup domain,
       VmThreads threads, ResolvedTuning tuning, Process process) {
@@ -154,6 +156,7 @@ public final class Vm implements AutoCloseable {
   }
 
   private void place(VmThreads t, ResolvedTuning r) {
+    groups.clear();
     UndoLog undo = new UndoLog();
     boolean created = domain == null;
     Map<String, String> original = created ? qtune.proc().cgroups(pid) : Map.of();
@@ -266,14 +269,14 @@ public final class Vm implements AutoCloseable {
       VcpuThread v = t.vcpu(vcpu);
       if (v == null) {
         // an offline vCPU: libvirt only records the pin; it applies when the vCPU is plugged
-        tuning = withSpec(withVcpuPin(tuning.spec(), vcpu, cpus));
+        tuning = pinned(tuning, withVcpuPin(tuning.spec(), vcpu, cpus), vcpu, cpus, null, -1, null);
         return null;
       }
-      ThreadCgroup g = domain.findThread(ThreadGroupName.vcpu(vcpu))
+      ThreadCgroup g = group(ThreadGroupName.vcpu(vcpu))
           .orElseThrow(() -> new OperationFailedException("group vcpu" + vcpu + " is missing under "
               + layout.domainPath() + "; run 'apply' to re-place the VM"));
       pin(g, List.of(v.tid()), cpus, "vcpu " + vcpu);
-      tuning = withSpec(withVcpuPin(tuning.spec(), vcpu, cpus));
+      tuning = pinned(tuning, withVcpuPin(tuning.spec(), vcpu, cpus), vcpu, cpus, null, -1, null);
       return null;
     });
   }
@@ -283,12 +286,12 @@ public final class Vm implements AutoCloseable {
     return op(() -> {
       CpuSet cpus = cpus(cpulist, "Empty cpu list for pinning");
       ensurePlaced();
-      ThreadCgroup g = domain.findThread(ThreadGroupName.emulator()).orElseThrow(() ->
+      ThreadCgroup g = group(ThreadGroupName.emulator()).orElseThrow(() ->
           new OperationFailedException("group emulator is missing under " + layout.domainPath()));
       // libvirt re-affines only the main thread; the others follow through the cpuset. qtune sets
       // every emulator thread so that Cpus_allowed_list tells the truth for all of them.
       pin(g, g.threads(), cpus, "emulator");
-      tuning = withSpec(copy(tuning.spec(), b -> b.emulatorpin = cpus.toList()));
+      tuning = pinned(tuning, copy(tuning.spec(), b -> b.emulatorpin = cpus.toList()), -1, null, cpus, -1, null);
       return null;
     });
   }
@@ -305,26 +308,41 @@ public final class Vm implements AutoCloseable {
       }
       CpuSet cpus = cpus(cpulist, "Empty iothread cpumap list for pinning");
       ensurePlaced();
-      ThreadCgroup g = domain.findThread(ThreadGroupName.iothread(id)).orElseThrow(() ->
+      ThreadCgroup g = group(ThreadGroupName.iothread(id)).orElseThrow(() ->
           new OperationFailedException("group iothread" + id + " is missing under " + layout.domainPath()));
       pin(g, List.of(io.tid()), cpus, "iothread " + id);
-      tuning = withSpec(withIothreadPin(tuning.spec(), id, cpus));
+      tuning = pinned(tuning, withIothreadPin(tuning.spec(), id, cpus), -1, null, null, id, cpus);
       return null;
     });
   }
 
   /** cpuset first, then affinity (libvirt: "configure the cpuset cgroup before set affinity"). */
   private void pin(ThreadCgroup g, List<Integer> tids, CpuSet cpus, String what) {
+    // emulator threads include QEMU's thread-pool workers, which come and go: one that exited is
+    // skipped; a vCPU or iothread thread that is gone is an error
+    boolean mayExit = g.name().equals(ThreadGroupName.emulator());
+    List<Integer> live = new ArrayList<>();
     for (int tid : tids) {
-      requireOwn(tid, what);
+      if (qtune.proc().isTaskOf(pid, tid)) {
+        live.add(tid);
+      } else if (!mayExit) {
+        requireOwn(tid, what);
+      }
     }
     UndoLog undo = new UndoLog();
     try {
       qtune.placer().setCpus(g, cpus, undo);
-      for (int tid : tids) {
-        Placer.affinity(tid, cpus, undo);
+      for (int tid : live) {
+        try {
+          Placer.affinity(tid, cpus, undo);
+        } catch (io.qtune.host.HostException e) {
+          if (!mayExit || !Placer.exited(e)) {
+            throw e;
+          }
+        }
       }
     } catch (RuntimeException e) {
+      groups.remove(g.name()); // the group may be gone: look it up again next time
       int failed = undo.rollback();
       throw failure("failed to set cpuset.cpus in cgroup for " + what, e, failed);
     }
@@ -402,6 +420,7 @@ public final class Vm implements AutoCloseable {
             + after.iothreads().size() + ", wanted " + (before.iothreads().size() - 1));
       }
       if (domain != null) {
+        groups.remove(ThreadGroupName.iothread(id));
         domain.findThread(ThreadGroupName.iothread(id)).ifPresent(this::removeGroupWhenEmpty);
       }
       tuning = withSpec(copy(tuning.spec(), b -> {
@@ -459,18 +478,18 @@ public final class Vm implements AutoCloseable {
             }
             case "vcpu_period", "vcpu_quota" -> {
               for (VcpuThread vt : threads.vcpus()) {
-                Optional<ThreadCgroup> g = domain.findThread(ThreadGroupName.vcpu(vt.index()));
+                Optional<ThreadCgroup> g = group(ThreadGroupName.vcpu(vt.index()));
                 if (g.isPresent()) {
                   bandwidth(g.get(), e.getKey(), v, undo);
                 }
               }
             }
-            case "emulator_period", "emulator_quota" -> bandwidth(domain.findThread(
+            case "emulator_period", "emulator_quota" -> bandwidth(group(
                 ThreadGroupName.emulator()).orElseThrow(), e.getKey(), v, undo);
             case "global_period", "global_quota" -> bandwidth(domain, e.getKey(), v, undo);
             case "iothread_period", "iothread_quota" -> {
               for (IothreadThread io : threads.iothreads()) {
-                Optional<ThreadCgroup> g = domain.findThread(ThreadGroupName.iothread(io.id()));
+                Optional<ThreadCgroup> g = group(ThreadGroupName.iothread(io.id()));
                 if (g.isPresent()) {
                   bandwidth(g.get(), e.getKey(), v, undo);
                 }
@@ -809,6 +828,7 @@ public final class Vm implements AutoCloseable {
   /** Removes the VM's groups (depth first) and its state record. */
   synchronized void cleanup() {
     closedByUs = true;
+    groups.clear();
     qmp.close();
     DomainCgroup d = domain;
     if (d != null) {
@@ -845,6 +865,38 @@ public final class Vm implements AutoCloseable {
           .map(p -> p.replace(" (cpulist)", "")).toList());
     }
     return c.orElseThrow();
+  }
+
+  private Optional<ThreadCgroup> group(ThreadGroupName name) {
+    ThreadCgroup cached = groups.get(name);
+    if (cached != null) {
+      return Optional.of(cached);
+    }
+    Optional<ThreadCgroup> g = domain.findThread(name);
+    g.ifPresent(x -> groups.put(name, x));
+    return g;
+  }
+
+  /**
+   * The tuning after a pin, without validating the whole spec again: the pin itself was validated
+   * before it was applied.
+   */
+  private static ResolvedTuning pinned(ResolvedTuning t, TuningSpec spec, int vcpu, CpuSet vcpuCpus,
+      CpuSet emulator, int iothread, CpuSet iothreadCpus) {
+    Map<Integer, CpuSet> vcpus = t.vcpuPins();
+    if (vcpuCpus != null) {
+      vcpus = new java.util.HashMap<>(vcpus);
+      vcpus.put(vcpu, vcpuCpus);
+      vcpus = Map.copyOf(vcpus);
+    }
+    Map<Integer, CpuSet> ios = t.iothreadPins();
+    if (iothreadCpus != null) {
+      ios = new java.util.HashMap<>(ios);
+      ios.put(iothread, iothreadCpus);
+      ios = Map.copyOf(ios);
+    }
+    return new ResolvedTuning(spec, vcpus, emulator != null ? Optional.of(emulator) : t.emulatorPin(),
+        ios, t.vcpuSched(), t.iothreadSched(), t.emulatorSched(), t.mems(), t.numaMode());
   }
 
   private ResolvedTuning withSpec(TuningSpec s) {
