@@ -97,15 +97,7 @@ final class Placer {
     Map<ThreadCgroup, Collection<Integer>> stable = new LinkedHashMap<>();
     attach.forEach((g, tids) -> {
       if (g.name().equals(ThreadGroupName.emulator())) {
-        for (int tid : tids) {
-          try {
-            backend.attachThreads(Map.of(g, List.of(tid)));
-          } catch (HostException e) {
-            if (!exited(e)) {
-              throw e;
-            }
-          }
-        }
+        backend.attachThreadsSkippingExited(g, tids);
       } else {
         stable.put(g, tids);
       }

@@ -83,7 +83,9 @@ class LiveOpsTest {
   void emulatorpinMovesEveryEmulatorThread() {
     vm.pinEmulator("0").join();
     assertEquals("0", v.cpus(d + "/emulator"));
-    for (int t : v.threads(d + "/emulator")) {
+    List<Integer> emulator = v.threads(d + "/emulator");
+    assertTrue(emulator.contains(qemu.pid()), "QEMU's main thread is an emulator thread: " + emulator);
+    for (int t : emulator) {
       assertEquals("0", ThreadProbe.cpusAllowedList(qemu.pid(), t));
     }
     assertEquals("0", vm.emulatorPin().join().toList());

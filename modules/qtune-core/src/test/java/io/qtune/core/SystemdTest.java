@@ -60,13 +60,11 @@ class SystemdTest {
       assertEquals("0", v.cpus(d + "/vcpu0"));
       assertEquals(50000, v.quota(d + "/vcpu0"));
       assertEquals(ParityTest.runcWeight(2048), v.weight(d));
-      for (int tid : ThreadProbe.tasks(q.pid())) {
-        String comm = ThreadProbe.comm(q.pid(), tid);
-        if (comm.startsWith("CPU 1/")) {
-          assertEquals(d + "/vcpu1", v.groupOf(q.pid(), tid));
-          assertEquals("1", ThreadProbe.cpusAllowedList(q.pid(), tid));
-        }
-      }
+      int vcpu1 = ThreadProbe.tasks(q.pid()).stream()
+          .filter(tid -> ThreadProbe.comm(q.pid(), tid).startsWith("CPU 1/")).findFirst()
+          .orElseThrow(() -> new AssertionError("no 'CPU 1/' thread in QEMU " + q.pid()));
+      assertEquals(d + "/vcpu1", v.groupOf(q.pid(), vcpu1));
+      assertEquals("1", ThreadProbe.cpusAllowedList(q.pid(), vcpu1));
 
       q.kill();
       vm.exited().get(20, TimeUnit.SECONDS);

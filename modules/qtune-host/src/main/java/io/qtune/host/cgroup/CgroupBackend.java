@@ -43,6 +43,27 @@ public sealed interface CgroupBackend permits CgroupV1Backend, CgroupV2Backend {
     }
 
     /**
+     * Attaches {@code tids} to {@code group}, skipping threads that exited meanwhile (ESRCH) instead
+     * of stopping: for thread populations that come and go, such as a thread pool's workers.
+     *
+     * @return the threads that were gone
+     */
+    default java.util.List<Integer> attachThreadsSkippingExited(ThreadCgroup group, Collection<Integer> tids) {
+        java.util.List<Integer> gone = new java.util.ArrayList<>();
+        for (int tid : tids) {
+            try {
+                group.node.attachThread(tid);
+            } catch (CgroupWriteException e) {
+                if (e.errno().orElse(null) != io.qtune.host.Errno.ESRCH) {
+                    throw e;
+                }
+                gone.add(tid);
+            }
+        }
+        return gone;
+    }
+
+    /**
      * Moves {@code pid} back into the groups it was in, as read from {@code /proc/<pid>/cgroup}
      * before a {@link #createDomain} (see {@link io.qtune.host.proc.ProcFs#cgroups(int)}): the
      * rollback of a domain this operation created, so that the group can be removed.
