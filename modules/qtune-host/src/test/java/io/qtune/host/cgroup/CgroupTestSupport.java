@@ -40,6 +40,11 @@ final class CgroupTestSupport {
                     if (!t.isBlank()) {
                         try {
                             CgroupFile.write(mountDir.resolve(tasksFile), t.trim());
+                        } catch (CgroupWriteException e) {
+                            // ESRCH: the thread exited between the read and the write; nothing to move
+                            if (e.errno().orElse(null) != io.qtune.host.Errno.ESRCH) {
+                                problems.add(e.getMessage());
+                            }
                         } catch (RuntimeException e) {
                             problems.add(e.getMessage());
                         }
