@@ -17,65 +17,85 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * cgroup v2 + systemd, the common production host: the VM gets its own delegated scope in
- * machine.slice (libvirt's name), the threads go below the scope's nested {@code libvirt} group,
- * and the scope is gone after QEMU exits. Runs in the v2 lane's systemd mode.
+ * systemd hosts, the common production case: the VM gets its own delegated scope in machine.slice
+ * (libvirt's name) and the scope is gone after QEMU exits. On cgroup v2 the threads go below the
+ * scope's nested {@code libvirt} group; on v1 (systemd's hybrid mode: RHEL 8, Ubuntu 20.04) the
+ * thread groups sit right in the scope in every controller hierarchy, and cpuset, which systemd
+ * does not manage, is qtune's own to clean. Runs in the v2 lane's two systemd modes.
  */
 @Tag("systemd")
 class SystemdTest {
   @TempDir Path state;
 
-  static boolean systemdV2() {
-    try {
-      return Files.isDirectory(Path.of("/run/systemd/system"))
-          && Files.getFileStore(Path.of("/sys/fs/cgroup")).type().equals("cgroup2");
-    } catch (java.io.IOException e) {
-      return false;
+  static boolean systemd() {
+    return Files.isDirectory(Path.of("/run/systemd/system"))
+        && (CgroupView.live().v2() || CgroupView.v1Mount("cpuset").isPresent());
+  }
+
+  /** The scope's directories in every hierarchy that must lose it: the unified tree, or cpu, cpuset and name=systemd. */
+  private static List<Path> scopeDirs(String scope) {
+    CgroupView v = CgroupView.live();
+    List<Path> dirs = new java.util.ArrayList<>(v.dirs(scope));
+    if (!v.v2()) {
+      CgroupView.v1Mount("name=systemd").ifPresent(m -> dirs.add(m.resolve(scope.substring(1))));
     }
+    return dirs;
   }
 
   @Test
   void vmGetsADelegatedScopeInMachineSliceAndLosesItOnExit() throws Exception {
-    assumeTrue(systemdV2(), "needs systemd as init on a cgroup v2 host");
+    assumeTrue(systemd(), "needs systemd as init (cgroup v2, or v1 with cpuset)");
     try (QemuProcess q = QemuProcess.start("2", 1);
         Qtune qtune = Qtune.create(QtuneOptions.defaults().withStateDir(state))) {
       Vm vm = qtune.attach(q.socket(), SpecReader.parse("""
           {"name": "sd1", "vcpupin": [{"vcpu": 0, "cpuset": "0"}, {"vcpu": 1, "cpuset": "1"}],
            "emulatorpin": "1", "period": 100000, "quota": 50000, "shares": 2048}""")).join();
       String scope = "/machine.slice/machine-qemu\\x2d1\\x2dsd1.scope";
-      assertEquals(scope + "/libvirt", vm.domainPath());
+      CgroupView v = CgroupView.live();
+      assertEquals(v.v2() ? scope + "/libvirt" : scope, vm.domainPath());
       String unit = "machine-qemu\\x2d1\\x2dsd1.scope";
       assertEquals("Delegate=yes", systemctl("show", "-p", "Delegate", unit));
       assertEquals("ActiveState=active", systemctl("show", "-p", "ActiveState", unit));
 
-      CgroupView v = CgroupView.live();
       String d = vm.domainPath();
-      assertEquals("domain threaded", v.type(d));
-      assertEquals(List.of(q.pid()), ThreadProbe.members(Path.of("/sys/fs/cgroup" + d + "/cgroup.procs")));
-      assertEquals(List.of(), ThreadProbe.members(Path.of("/sys/fs/cgroup" + scope + "/cgroup.procs")),
-          "no process directly in the scope (no internal processes)");
-      for (String g : List.of("vcpu0", "vcpu1", "emulator", "iothread1")) {
-        assertEquals("threaded", v.type(d + "/" + g), g);
+      if (v.v2()) {
+        assertEquals("domain threaded", v.type(d));
+        assertEquals(List.of(q.pid()), ThreadProbe.members(Path.of("/sys/fs/cgroup" + d + "/cgroup.procs")));
+        assertEquals(List.of(), ThreadProbe.members(Path.of("/sys/fs/cgroup" + scope + "/cgroup.procs")),
+            "no process directly in the scope (no internal processes)");
+        for (String g : List.of("vcpu0", "vcpu1", "emulator", "iothread1")) {
+          assertEquals("threaded", v.type(d + "/" + g), g);
+        }
+        assertEquals(ParityTest.runcWeight(2048), v.weight(d));
+      } else {
+        for (String g : List.of("vcpu0", "vcpu1", "emulator", "iothread1")) {
+          assertTrue(v.exists(d + "/" + g), g + " in cpu and cpuset");
+        }
+        assertEquals(2048, v.weight(d));
+        // QEMU's main thread: emulator group in cpu (systemd's hierarchy) and cpuset (ours)
+        assertEquals(d + "/emulator", ThreadProbe.cgroup(q.pid(), q.pid(), "cpu"));
+        assertEquals(d + "/emulator", ThreadProbe.cgroup(q.pid(), q.pid(), "cpuset"));
+        assertEquals(scope, ThreadProbe.cgroup(q.pid(), q.pid(), "name=systemd"), "systemd's own view: the scope");
       }
       assertEquals("0", v.cpus(d + "/vcpu0"));
       assertEquals(50000, v.quota(d + "/vcpu0"));
-      assertEquals(ParityTest.runcWeight(2048), v.weight(d));
       int vcpu1 = ThreadProbe.tasks(q.pid()).stream()
           .filter(tid -> ThreadProbe.comm(q.pid(), tid).startsWith("CPU 1/")).findFirst()
           .orElseThrow(() -> new AssertionError("no 'CPU 1/' thread in QEMU " + q.pid()));
       assertEquals(d + "/vcpu1", v.groupOf(q.pid(), vcpu1));
+      assertEquals(List.of(vcpu1), v.threads(d + "/vcpu1"));
       assertEquals("1", ThreadProbe.cpusAllowedList(q.pid(), vcpu1));
 
       q.kill();
       vm.exited().get(20, TimeUnit.SECONDS);
       org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
-          .until(() -> !Files.exists(Path.of("/sys/fs/cgroup" + scope)));
+          .until(() -> scopeDirs(scope).stream().noneMatch(Files::exists));
     }
   }
 
   @Test
   void aScopeWhoseQemuWentWhileNobodyWatchedLeavesNothing() throws Exception {
-    assumeTrue(systemdV2(), "needs systemd as init on a cgroup v2 host");
+    assumeTrue(systemd(), "needs systemd as init (cgroup v2, or v1 with cpuset)");
     try (QemuProcess q = QemuProcess.start("1")) {
       String domain;
       try (Qtune a = Qtune.create(QtuneOptions.defaults().withStateDir(state))) {
@@ -92,8 +112,9 @@ class SystemdTest {
         List<String> removed = b.gc();
         assertTrue(removed.isEmpty() || removed.equals(List.of(domain)), removed.toString());
       }
+      String scope = CgroupView.live().v2() ? domain.substring(0, domain.lastIndexOf('/')) : domain;
       org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
-          .until(() -> !Files.exists(Path.of("/sys/fs/cgroup" + domain).getParent()));
+          .until(() -> scopeDirs(scope).stream().noneMatch(Files::exists));
     }
   }
 

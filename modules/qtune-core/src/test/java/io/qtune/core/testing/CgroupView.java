@@ -27,7 +27,28 @@ public final class CgroupView {
         return new CgroupView(true, root, root);
       }
     }
-    return new CgroupView(false, root.resolve("cpu"), root.resolve("cpuset"));
+    return new CgroupView(false, v1Mount("cpu").orElse(root.resolve("cpu")),
+        v1Mount("cpuset").orElse(root.resolve("cpuset")));
+  }
+
+  /** Where the v1 hierarchy with {@code controller} is mounted (joint {@code cpu,cpuacct} too). */
+  public static java.util.Optional<Path> v1Mount(String controller) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+        String[] halves = line.split(" - ", 2);
+        if (halves.length < 2) {
+          continue;
+        }
+        String[] right = halves[1].split(" ");
+        if (right[0].equals("cgroup") && right.length > 2
+            && List.of(right[2].split(",")).contains(controller)) {
+          return java.util.Optional.of(Path.of(halves[0].split(" ")[4]));
+        }
+      }
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+    return java.util.Optional.empty();
   }
 
   public boolean v2() {

@@ -74,6 +74,21 @@ final class CgroupFile {
         return out;
     }
 
+    /** Like {@link #readIds}, empty when the group directory is gone. */
+    static List<Integer> readIdsIfPresent(Path file) {
+        if (!Files.isDirectory(file.getParent())) {
+            return List.of();
+        }
+        try {
+            return readIds(file);
+        } catch (CgroupReadException e) {
+            if (e.errno().orElse(null) == Errno.ENOENT || !Files.isDirectory(file.getParent())) {
+                return List.of();
+            }
+            throw e;
+        }
+    }
+
     /** Creates a group directory; false when it already existed. */
     static boolean mkdir(Path dir) {
         try {

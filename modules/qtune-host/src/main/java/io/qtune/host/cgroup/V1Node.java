@@ -49,7 +49,9 @@ final class V1Node implements CgroupNode {
 
     @Override
     public boolean exists() {
-        return Files.isDirectory(primary());
+        // any hierarchy: on a systemd host systemd removes the scope from the hierarchies it
+        // manages (cpu, cpuacct) by itself, and what is left in cpuset is still ours to remove
+        return distinctDirs().stream().anyMatch(Files::isDirectory);
     }
 
     @Override
@@ -61,11 +63,13 @@ final class V1Node implements CgroupNode {
 
     @Override
     public List<String> childNames() {
-        List<String> out = new ArrayList<>();
-        for (Path p : CgroupFile.children(primary())) {
-            out.add(p.getFileName().toString());
+        Set<String> out = new java.util.TreeSet<>();
+        for (Path d : distinctDirs()) {
+            for (Path p : CgroupFile.children(d)) {
+                out.add(p.getFileName().toString());
+            }
         }
-        return out;
+        return new ArrayList<>(out);
     }
 
     /** mkdir in every controller; cpuset inherits cpus/mems from the parent before any attach. */
@@ -210,12 +214,23 @@ final class V1Node implements CgroupNode {
 
     @Override
     public List<Integer> threads() {
-        return CgroupFile.readIds(primary().resolve("tasks"));
+        return members("tasks");
     }
 
     @Override
     public List<Integer> processes() {
-        return CgroupFile.readIds(primary().resolve("cgroup.procs"));
+        return members("cgroup.procs");
+    }
+
+    /** Members in any hierarchy where the group (still) exists: one missing dir is not "empty". */
+    private List<Integer> members(String file) {
+        Set<Integer> out = new LinkedHashSet<>(CgroupFile.readIdsIfPresent(primary().resolve(file)));
+        for (Path d : distinctDirs()) {
+            if (!d.equals(primary())) {
+                out.addAll(CgroupFile.readIdsIfPresent(d.resolve(file)));
+            }
+        }
+        return new ArrayList<>(out);
     }
 
     @Override

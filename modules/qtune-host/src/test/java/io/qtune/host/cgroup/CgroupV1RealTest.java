@@ -275,6 +275,34 @@ class CgroupV1RealTest {
         assertFalse(Files.exists(in("cpuset", layout.threadPath(ThreadGroupName.emulator()))));
     }
 
+    /** What systemd does to a v1 scope once QEMU is gone: it removes the cpu,cpuacct copy, not cpuset's. */
+    @Test
+    void aGroupLeftInCpusetOnlyIsStillFoundCountedAndRemoved() throws Exception {
+        DomainCgroup d = backend.createDomain(layout, (int) vm.pid());
+        d.thread(ThreadGroupName.vcpu(0), true);
+        TestThread t = thread("qtune-left");
+        CgroupFile.write(in("cpuset", layout.threadPath(ThreadGroupName.vcpu(0))).resolve("tasks"),
+                String.valueOf(t.tid()));
+        for (String c : List.of("cpu", "cpuacct")) {
+            CgroupFile.write(host.mountPoint(c).resolve("cgroup.procs"), String.valueOf(vm.pid()));
+            CgroupFile.write(host.mountPoint(c).resolve("tasks"), String.valueOf(t.tid()));
+            host.v1Mount(c).ifPresent(m -> CgroupFile.removeTree(m.dir().resolve(layout.domainPath().substring(1))));
+        }
+        assertFalse(Files.exists(in("cpu", layout.domainPath())));
+
+        DomainCgroup left = backend.open(layout).orElseThrow(() -> new AssertionError("cpuset-only group not found"));
+        assertTrue(backend.partitionChildren(layout).contains(layout.domainDirName()));
+        assertFalse(left.isEmpty(), "a thread is still in the cpuset copy");
+        assertEquals(List.of(t.tid()), left.threadGroups().get(0).threads());
+
+        CgroupFile.write(host.mountPoint("cpuset").resolve("tasks"), String.valueOf(t.tid()));
+        CgroupFile.write(host.mountPoint("cpuset").resolve("cgroup.procs"), String.valueOf(vm.pid()));
+        assertTrue(left.isEmpty());
+        left.remove();
+        assertFalse(Files.exists(in("cpuset", layout.domainPath())));
+        assertTrue(backend.open(layout).isEmpty());
+    }
+
     @Test
     void realtimeEpermInAGroupWithoutRtBudgetIsExplained() throws Exception {
         DomainCgroup d = backend.createDomain(layout, (int) vm.pid());
