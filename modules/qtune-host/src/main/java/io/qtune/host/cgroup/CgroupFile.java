@@ -39,7 +39,7 @@ final class CgroupFile {
 
     static String read(Path file) {
         try {
-            String s = Files.readString(file, StandardCharsets.US_ASCII);
+            String s = io.qtune.host.HostFiles.slurp(file, StandardCharsets.US_ASCII);
             return s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
         } catch (IOException e) {
             Errno errno = Errno.of(e).orElse(null);
@@ -76,9 +76,6 @@ final class CgroupFile {
 
     /** Like {@link #readIds}, empty when the group directory is gone. */
     static List<Integer> readIdsIfPresent(Path file) {
-        if (!Files.isDirectory(file.getParent())) {
-            return List.of();
-        }
         try {
             return readIds(file);
         } catch (CgroupReadException e) {

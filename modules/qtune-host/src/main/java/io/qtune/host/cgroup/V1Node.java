@@ -222,13 +222,22 @@ final class V1Node implements CgroupNode {
         return members("cgroup.procs");
     }
 
-    /** Members in any hierarchy where the group (still) exists: one missing dir is not "empty". */
+    /**
+     * Members from the primary hierarchy, as libvirt reads them. Where the group is gone from it (on
+     * a systemd host systemd removes its copy of an emptied scope, not cpuset's), from whatever is
+     * left in the others: one missing directory does not make the group empty.
+     */
     private List<Integer> members(String file) {
-        Set<Integer> out = new LinkedHashSet<>(CgroupFile.readIdsIfPresent(primary().resolve(file)));
-        for (Path d : distinctDirs()) {
-            if (!d.equals(primary())) {
-                out.addAll(CgroupFile.readIdsIfPresent(d.resolve(file)));
+        try {
+            return CgroupFile.readIds(primary().resolve(file));
+        } catch (CgroupReadException e) {
+            if (Files.isDirectory(primary())) {
+                throw e;
             }
+        }
+        Set<Integer> out = new LinkedHashSet<>();
+        for (Path d : distinctDirs()) {
+            out.addAll(CgroupFile.readIdsIfPresent(d.resolve(file)));
         }
         return new ArrayList<>(out);
     }
