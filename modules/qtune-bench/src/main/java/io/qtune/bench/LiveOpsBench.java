@@ -20,6 +20,8 @@ final class LiveOpsBench {
   static final String EMULATORPIN = "emulatorpin";
   static final String SCHEDINFO = "schedinfo set";
   static final String IOTHREAD_PAIR = "iothread add+del";
+  /** Key suffix of the steady-state figures: one operation many times in a row, nothing between. */
+  static final String BACK_TO_BACK = " back-to-back";
 
   private final Qtune qtune;
   private final BenchPartition partition;
@@ -67,6 +69,19 @@ final class LiveOpsBench {
         }
         Map<String, Sample> out = new LinkedHashMap<>();
         t.forEach((k, v) -> out.put(k, Sample.of(v)));
+        // the mix above is what a manager sees (each op after other work, the iothread pair's cgroup
+        // attach and rmdir among them); the same ops in a row show the operation's own cost
+        for (String op : List.of(VCPUPIN, EMULATORPIN, SCHEDINFO)) {
+          List<Long> perOp = new ArrayList<>();
+          for (int r = 0; r < (n >= 300 ? 7 : 3); r++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 1000; i++) {
+              ops.get(op).accept(i & 1);
+            }
+            perOp.add((System.nanoTime() - t0) / 1000);
+          }
+          out.put(op + BACK_TO_BACK, Sample.of(perOp));
+        }
         return out;
       } finally {
         String domain = TuneBench.lastComponent(vm.domainPath());
