@@ -93,6 +93,40 @@ class SystemdTest {
     }
   }
 
+  /** What a launcher does on a systemd host: the scope is asked for before QEMU executes. */
+  @Test
+  void launchPutsQemuInItsScopeBeforeItRunsAndTheScopeGoesWithIt() throws Exception {
+    assumeTrue(systemd(), "needs systemd as init (cgroup v2, or v1 with cpuset)");
+    try (Qtune qtune = Qtune.create(QtuneOptions.defaults().withStateDir(state))) {
+      Vm vm = qtune.launch(SpecReader.parse("""
+          {"name": "sdlaunch", "vcpupin": [{"vcpu": 0, "cpuset": "1"}], "emulatorpin": "0",
+           "iothreads": [{"id": 1}], "iothreadpin": [{"iothread": 1, "cpuset": "1"}]}"""),
+          QemuProcess.baseArgs("2"), LaunchOptions.defaults().paused()).join();
+      CgroupView v = CgroupView.live();
+      String d = vm.domainPath();
+      String scope = v.v2() ? d.substring(0, d.lastIndexOf('/')) : d;
+      try {
+        assertTrue(scope.startsWith("/machine.slice/machine-qemu\\x2d") && scope.endsWith("\\x2dsdlaunch.scope"), scope);
+        String unit = scope.substring(scope.lastIndexOf('/') + 1);
+        assertEquals("Delegate=yes", systemctl("show", "-p", "Delegate", unit));
+        int pid = vm.pid();
+        assertEquals(d + "/emulator", v.groupOf(pid, pid), "QEMU's main thread");
+        assertEquals("0", ThreadProbe.cpusAllowedList(pid, pid));
+        int vcpu0 = ThreadProbe.tasks(pid).stream()
+            .filter(tid -> ThreadProbe.comm(pid, tid).startsWith("CPU 0/")).findFirst()
+            .orElseThrow(() -> new AssertionError("no 'CPU 0/' thread in QEMU " + pid));
+        assertEquals(d + "/vcpu0", v.groupOf(pid, vcpu0));
+        assertEquals("1", ThreadProbe.cpusAllowedList(pid, vcpu0));
+        assertEquals(1, v.threads(d + "/iothread1").size());
+        assertEquals("1", v.cpus(d + "/iothread1"));
+      } finally {
+        vm.destroy().get(20, TimeUnit.SECONDS);
+      }
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> scopeDirs(scope).stream().noneMatch(Files::exists));
+    }
+  }
+
   @Test
   void aScopeWhoseQemuWentWhileNobodyWatchedLeavesNothing() throws Exception {
     assumeTrue(systemd(), "needs systemd as init (cgroup v2, or v1 with cpuset)");
