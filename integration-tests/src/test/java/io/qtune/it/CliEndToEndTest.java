@@ -160,6 +160,13 @@ class CliEndToEndTest {
     assertEquals("0", ThreadProbe.cpusAllowedList(qemu.pid(), qemu.pid()));
     String domain = domainOf(qemu.pid());
     assertEquals("0", CG.cpus(domain + "/emulator"));
+    List<Integer> emulator = CG.threads(domain + "/emulator");
+    assertTrue(emulator.contains(qemu.pid()), "QEMU's main thread in the emulator group: " + emulator);
+    for (int tid : emulator) { // every one, not only the main thread (a pool worker may exit meanwhile)
+      if (Files.exists(Path.of("/proc/" + qemu.pid() + "/task/" + tid))) {
+        assertEquals("0", ThreadProbe.cpusAllowedList(qemu.pid(), tid), "emulator thread " + tid);
+      }
+    }
     assertEquals("emulator: CPU Affinity\n----------------------------------\n       *: 0\n\n",
         ok(qtune.run("emulatorpin")).out());
     assertEquals("0", json(ok(qtune.run("emulatorpin", "--json"))).get("affinity").asText());
