@@ -1,5 +1,6 @@
 package io.qtune.it;
 
+import io.qtune.core.testing.TestTime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -394,7 +395,7 @@ class CliEndToEndTest {
     try {
       BufferedReader out = new BufferedReader(new InputStreamReader(launcher.getInputStream(), StandardCharsets.UTF_8));
       String line = out.readLine();
-      assertNotNull(line, "launch printed nothing; stderr: " + (launcher.waitFor(5, TimeUnit.SECONDS) ? err.join() : ""));
+      assertNotNull(line, "launch printed nothing; stderr: " + (launcher.waitFor(TestTime.millis(5), java.util.concurrent.TimeUnit.MILLISECONDS) ? err.join() : ""));
       JsonNode vm = JSON.readTree(line);
       pid = vm.get("pid").asInt();
       String domain = vm.get("domain_path").asText();
@@ -408,7 +409,7 @@ class CliEndToEndTest {
       assertEquals("1", v.get(0).get("affinity").asText());
 
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
-      assertTrue(launcher.waitFor(30, TimeUnit.SECONDS), "launch did not end with QEMU");
+      assertTrue(launcher.waitFor(TestTime.millis(30), java.util.concurrent.TimeUnit.MILLISECONDS), "launch did not end with QEMU");
       assertEquals(0, launcher.exitValue(), err.join());
       assertFalse(CG.existsAnywhere(domain), "groups of the launched VM left behind");
     } finally {
@@ -416,7 +417,7 @@ class CliEndToEndTest {
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
       }
       launcher.destroyForcibly();
-      launcher.waitFor(10, TimeUnit.SECONDS);
+      launcher.waitFor(TestTime.millis(10), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
   }
 

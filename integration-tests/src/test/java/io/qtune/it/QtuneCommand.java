@@ -1,5 +1,6 @@
 package io.qtune.it;
 
+import io.qtune.core.testing.TestTime;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -62,7 +63,7 @@ final class QtuneCommand {
         p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
       }
       p.getOutputStream().close();
-      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      if (!p.waitFor(TestTime.millis(60), java.util.concurrent.TimeUnit.MILLISECONDS)) {
         p.destroyForcibly();
         throw new AssertionError("qtune " + String.join(" ", args) + " did not finish in 60 s");
       }

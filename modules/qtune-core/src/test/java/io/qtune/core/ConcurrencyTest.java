@@ -1,5 +1,6 @@
 package io.qtune.core;
 
+import io.qtune.core.testing.TestTime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.qtune.core.spec.SpecReader;
@@ -33,7 +34,7 @@ class ConcurrencyTest {
     try (CgroupSandbox sb = new CgroupSandbox("coretest");
         QemuProcess q1 = QemuProcess.start("2", 1);
         QemuProcess q2 = QemuProcess.start("2", 1);
-        Qtune qtune = Qtune.create(QtuneOptions.defaults().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
       Vm a = qtune.attach(q1.socket(), SpecReader.parse("{\"name\": \"c1\", \"iothread_quota\": 40000}")).join();
       Vm b = qtune.attach(q2.socket(), SpecReader.parse("{\"name\": \"c2\", \"iothread_quota\": 30000}")).join();
       List<CompletableFuture<Void>> all = new ArrayList<>();

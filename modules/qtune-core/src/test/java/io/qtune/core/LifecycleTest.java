@@ -1,5 +1,6 @@
 package io.qtune.core;
 
+import io.qtune.core.testing.TestTime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -29,13 +30,13 @@ class LifecycleTest {
   void attachedVmsGroupsGoWhenQemuDies() throws Exception {
     try (CgroupSandbox sb = new CgroupSandbox("coretest");
         QemuProcess q = QemuProcess.start("2");
-        Qtune qtune = Qtune.create(QtuneOptions.defaults().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
       Vm vm = qtune.attach(q.socket(), SpecReader.parse("{\"name\":\"dies\",\"vcpupin\":[{\"vcpu\":0,\"cpuset\":\"1\"}]}")).join();
       CgroupView v = CgroupView.live();
       assertTrue(v.exists(vm.domainPath() + "/vcpu0"));
       assertTrue(qtune.state().find("dies").isPresent(), "recorded for --name");
       q.kill();
-      vm.exited().get(20, TimeUnit.SECONDS);
+      vm.exited().get(TestTime.millis(20), java.util.concurrent.TimeUnit.MILLISECONDS);
       assertFalse(v.existsAnywhere(vm.domainPath()), "domain group removed");
       assertTrue(qtune.state().find("dies").isEmpty(), "state record removed");
     }
@@ -47,13 +48,13 @@ class LifecycleTest {
         QemuProcess q = QemuProcess.start("2")) {
       String domain;
       CgroupView v = CgroupView.live();
-      try (Qtune a = Qtune.create(QtuneOptions.defaults().withPartition(sb.partition()).withStateDir(state))) {
+      try (Qtune a = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
         Vm vm = a.attach(q.socket(), SpecReader.parse("{\"name\":\"orphan\"}")).join();
         domain = vm.domainPath();
         vm.close(); // stop watching: the VM keeps running and keeps its groups
       }
       assertTrue(v.exists(domain + "/emulator"), "groups stay while QEMU lives");
-      try (Qtune b = Qtune.create(QtuneOptions.defaults().withPartition(sb.partition()).withStateDir(state))) {
+      try (Qtune b = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
         assertEquals(List.of(), b.gc(), "a live VM is not collected");
         q.kill();
         assertEquals(List.of(domain), b.gc());
@@ -66,7 +67,7 @@ class LifecycleTest {
   void tcgWithoutThreadPerVcpuPlacesWhatItCanAndSaysSo() {
     try (CgroupSandbox sb = new CgroupSandbox("coretest");
         QemuProcess q = QemuProcess.startWith("tcg,thread=single", "2", List.of());
-        Qtune qtune = Qtune.create(QtuneOptions.defaults().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
       Vm vm = qtune.attach(q.socket(), SpecReader.parse("{\"name\":\"tcg\",\"emulatorpin\":\"0\"}")).join();
       assertFalse(vm.threads().perVcpuThreads());
       CgroupView v = CgroupView.live();
@@ -81,6 +82,6 @@ class LifecycleTest {
   }
 
   static Duration t() {
-    return Duration.ofSeconds(10);
+    return TestTime.seconds(10);
   }
 }

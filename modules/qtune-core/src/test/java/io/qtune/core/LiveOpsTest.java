@@ -1,5 +1,6 @@
 package io.qtune.core;
 
+import io.qtune.core.testing.TestTime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -40,7 +41,7 @@ class LiveOpsTest {
   void start() {
     sandbox = new CgroupSandbox("coretest");
     qemu = QemuProcess.start("2,maxcpus=4", 1, 2);
-    qtune = Qtune.create(QtuneOptions.defaults().withPartition(sandbox.partition()).withStateDir(state));
+    qtune = Qtune.create(TestTime.options().withPartition(sandbox.partition()).withStateDir(state));
     vm = qtune.attach(qemu.socket(), ParityTest.spec()).join();
     v = CgroupView.live();
     d = vm.domainPath();
@@ -209,7 +210,7 @@ class LiveOpsTest {
     vm.pinVcpu(0, "1").join(); // drift against the spec (vcpu0 → 0)
     vm.pinIothread(2, "0").join(); // drift: iothread2 is unpinned in the spec
     vm.close();
-    try (Qtune other = Qtune.create(QtuneOptions.defaults().withPartition(sandbox.partition()).withStateDir(state))) {
+    try (Qtune other = Qtune.create(TestTime.options().withPartition(sandbox.partition()).withStateDir(state))) {
       Vm again = other.open(qemu.socket()).join();
       assertEquals(d, again.domainPath(), "found the existing group by pid");
       List<Drift> drift = again.diff(ParityTest.spec()).join();
@@ -239,7 +240,7 @@ class LiveOpsTest {
       vm.deleteIothread(10).join();
     }
     assertFalse(v.existsAnywhere(d + "/iothread10"));
-    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+    org.awaitility.Awaitility.await().atMost(TestTime.seconds(5))
         .until(() -> ThreadProbe.tasks(qemu.pid()).size() == threadsBefore);
     assertEquals(List.of("1", "2"), vm.iothreadInfo().join().stream().map(i -> "" + i.id()).toList());
   }

@@ -1,5 +1,6 @@
 package io.qtune.core;
 
+import io.qtune.core.testing.TestTime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,7 +54,7 @@ class ParityTest {
   void attachGivesLibvirtsTree() {
     try (CgroupSandbox sb = new CgroupSandbox("coretest");
         QemuProcess q = QemuProcess.start("2,maxcpus=4", 1, 2);
-        Qtune qtune = Qtune.create(QtuneOptions.defaults().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
       Vm vm = qtune.attach(q.socket(), SpecReader.parse(SPEC)).join();
       assertLibvirtTable(vm, q.pid());
       assertTrue(vm.diff(SpecReader.parse(SPEC)).join().isEmpty(), "no drift right after placement");
@@ -63,7 +64,7 @@ class ParityTest {
   @Test
   void launchGivesLibvirtsTreeAndNoThreadEverRunsOutside() throws Exception {
     try (CgroupSandbox sb = new CgroupSandbox("coretest");
-        Qtune qtune = Qtune.create(QtuneOptions.defaults().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
       String marker = "qtune-launch-" + System.nanoTime();
       List<String> args = QemuProcess.baseArgs("2,maxcpus=4");
       args.addAll(List.of("-object", "iothread,id=iothread1", "-uuid",
@@ -71,7 +72,7 @@ class ParityTest {
       Outsiders watch = new Outsiders(state.resolve(marker).toString(), sb.partition());
       Thread watcher = new Thread(watch, "outsider-watch");
       watcher.start();
-      Vm vm = qtune.launch(SpecReader.parse(SPEC), args, LaunchOptions.defaults().paused()).join();
+      Vm vm = qtune.launch(SpecReader.parse(SPEC), args, TestTime.launch().paused()).join();
       try {
         watch.stop.set(true);
         watcher.join();
@@ -80,7 +81,7 @@ class ParityTest {
         // launch created iothread2 (spec) beside iothread1 (command line)
         assertLibvirtTable(vm, vm.pid());
       } finally {
-        vm.destroy().get(20, java.util.concurrent.TimeUnit.SECONDS);
+        vm.destroy().get(TestTime.millis(20), java.util.concurrent.TimeUnit.MILLISECONDS);
       }
       CgroupView v = CgroupView.live();
       assertFalse(v.existsAnywhere(vm.domainPath()), "groups removed when QEMU exits");
@@ -213,6 +214,6 @@ class ParityTest {
   }
 
   static Duration timeout() {
-    return Duration.ofSeconds(20);
+    return TestTime.seconds(20);
   }
 }

@@ -1,5 +1,6 @@
 package io.qtune.core;
 
+import io.qtune.core.testing.TestTime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -33,7 +34,7 @@ class SafetyTest {
             "query-cpus-fast", "[{\"cpu-index\": 0, \"qom-path\": \"/machine/unattached/device[0]\", "
                 + "\"thread-id\": " + vpid + ", \"target\": \"x86_64\"}]",
             "query-iothreads", "[]", "query-name", "{\"name\": \"liar\"}"));
-        Qtune qtune = Qtune.create(QtuneOptions.defaults().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
       String affinityBefore = ThreadProbe.cpusAllowedList(vpid, vpid);
       String cpusetBefore = ThreadProbe.cgroup(vpid, vpid, "cpuset");
       CompletionException e = assertThrows(CompletionException.class,
@@ -46,7 +47,7 @@ class SafetyTest {
       assertEquals(List.of(), sb.dirs(), "no group was created");
     } finally {
       victim.destroyForcibly();
-      victim.waitFor(5, TimeUnit.SECONDS);
+      victim.waitFor(TestTime.millis(5), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
   }
 
@@ -54,13 +55,13 @@ class SafetyTest {
   void aThreadThatWentAwayBehindQtunesBackIsNotTouched() throws Exception {
     try (CgroupSandbox sb = new CgroupSandbox("coretest");
         QemuProcess q = QemuProcess.start("2", 1, 2);
-        Qtune qtune = Qtune.create(QtuneOptions.defaults().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
       Vm vm = qtune.attach(q.socket(), io.qtune.core.spec.SpecReader.parse("{\"name\":\"stale\"}")).join();
       int tid = vm.threads().iothread(2).tid();
       // someone else removes the iothread through QMP: qtune's discovery is now stale, and the
       // thread ID is free for the kernel to hand to any other process
       vm.qmp().objectDel("iothread2").join();
-      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+      org.awaitility.Awaitility.await().atMost(TestTime.seconds(5))
           .until(() -> !java.nio.file.Files.exists(Path.of("/proc/" + q.pid() + "/task/" + tid)));
       var before = io.qtune.core.testing.CgroupDump.of(sb.dirs());
       CompletionException e = assertThrows(CompletionException.class, () -> vm.pinIothread(2, "0").join());
@@ -76,10 +77,10 @@ class SafetyTest {
   void sigkillDuringAttachLeavesNoGroup() throws Exception {
     try (CgroupSandbox sb = new CgroupSandbox("coretest");
         QemuProcess q = QemuProcess.start("8", 1, 2);
-        Qtune qtune = Qtune.create(QtuneOptions.defaults().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
       CompletableFuture<Vm> attach = qtune.attach(q.socket(), ParityTest.spec());
       // SIGKILL as soon as placement has started (the domain group appears), or right away
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      long deadline = System.nanoTime() + TestTime.seconds(10).toNanos();
       while (sb.dirs().isEmpty() && !attach.isDone() && System.nanoTime() < deadline) {
         Thread.onSpinWait();
       }
@@ -92,7 +93,7 @@ class SafetyTest {
       }
       if (vm != null) {
         // placement won the race: the VM's death must still remove its groups
-        vm.exited().get(20, TimeUnit.SECONDS);
+        vm.exited().get(TestTime.millis(20), java.util.concurrent.TimeUnit.MILLISECONDS);
       }
       assertNoGroupsLeft(sb);
     }
@@ -101,11 +102,11 @@ class SafetyTest {
   @Test
   void sigkillDuringLaunchGivesATypedErrorAndNoGroup() throws Exception {
     try (CgroupSandbox sb = new CgroupSandbox("coretest");
-        Qtune qtune = Qtune.create(QtuneOptions.defaults().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
       List<String> args = QemuProcess.baseArgs("8");
       args.addAll(List.of("-pidfile", state.resolve("victim.pid").toString()));
-      CompletableFuture<Vm> launch = qtune.launch(ParityTest.spec(), args, LaunchOptions.defaults());
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      CompletableFuture<Vm> launch = qtune.launch(ParityTest.spec(), args, TestTime.launch());
+      long deadline = System.nanoTime() + TestTime.seconds(20).toNanos();
       Integer pid = null;
       while (pid == null && System.nanoTime() < deadline && !launch.isDone()) {
         pid = findQemu(state.resolve("victim.pid").toString());
@@ -120,7 +121,7 @@ class SafetyTest {
         assertInstanceOf(QtuneException.class, e.getCause(), e.getCause().toString());
       }
       if (vm != null) {
-        vm.exited().get(20, TimeUnit.SECONDS);
+        vm.exited().get(TestTime.millis(20), java.util.concurrent.TimeUnit.MILLISECONDS);
       }
       assertNoGroupsLeft(sb);
     }
@@ -145,7 +146,7 @@ class SafetyTest {
   }
 
   private static void assertNoGroupsLeft(CgroupSandbox sb) {
-    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+    org.awaitility.Awaitility.await().atMost(TestTime.seconds(10)).until(() ->
         sb.dirs().stream().allMatch(p -> {
           try (var s = java.nio.file.Files.list(p)) {
             return s.noneMatch(java.nio.file.Files::isDirectory);

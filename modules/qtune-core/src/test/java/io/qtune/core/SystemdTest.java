@@ -1,5 +1,6 @@
 package io.qtune.core;
 
+import io.qtune.core.testing.TestTime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -46,7 +47,7 @@ class SystemdTest {
   void vmGetsADelegatedScopeInMachineSliceAndLosesItOnExit() throws Exception {
     assumeTrue(systemd(), "needs systemd as init (cgroup v2, or v1 with cpuset)");
     try (QemuProcess q = QemuProcess.start("2", 1);
-        Qtune qtune = Qtune.create(QtuneOptions.defaults().withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestTime.options().withStateDir(state))) {
       Vm vm = qtune.attach(q.socket(), SpecReader.parse("""
           {"name": "sd1", "vcpupin": [{"vcpu": 0, "cpuset": "0"}, {"vcpu": 1, "cpuset": "1"}],
            "emulatorpin": "1", "period": 100000, "quota": 50000, "shares": 2048}""")).join();
@@ -87,8 +88,8 @@ class SystemdTest {
       assertEquals("1", ThreadProbe.cpusAllowedList(q.pid(), vcpu1));
 
       q.kill();
-      vm.exited().get(20, TimeUnit.SECONDS);
-      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+      vm.exited().get(TestTime.millis(20), java.util.concurrent.TimeUnit.MILLISECONDS);
+      org.awaitility.Awaitility.await().atMost(TestTime.seconds(10))
           .until(() -> scopeDirs(scope).stream().noneMatch(Files::exists));
     }
   }
@@ -97,11 +98,11 @@ class SystemdTest {
   @Test
   void launchPutsQemuInItsScopeBeforeItRunsAndTheScopeGoesWithIt() throws Exception {
     assumeTrue(systemd(), "needs systemd as init (cgroup v2, or v1 with cpuset)");
-    try (Qtune qtune = Qtune.create(QtuneOptions.defaults().withStateDir(state))) {
+    try (Qtune qtune = Qtune.create(TestTime.options().withStateDir(state))) {
       Vm vm = qtune.launch(SpecReader.parse("""
           {"name": "sdlaunch", "vcpupin": [{"vcpu": 0, "cpuset": "1"}], "emulatorpin": "0",
            "iothreads": [{"id": 1}], "iothreadpin": [{"iothread": 1, "cpuset": "1"}]}"""),
-          QemuProcess.baseArgs("2"), LaunchOptions.defaults().paused()).join();
+          QemuProcess.baseArgs("2"), TestTime.launch().paused()).join();
       CgroupView v = CgroupView.live();
       String d = vm.domainPath();
       String scope = v.v2() ? d.substring(0, d.lastIndexOf('/')) : d;
@@ -120,9 +121,9 @@ class SystemdTest {
         assertEquals(1, v.threads(d + "/iothread1").size());
         assertEquals("1", v.cpus(d + "/iothread1"));
       } finally {
-        vm.destroy().get(20, TimeUnit.SECONDS);
+        vm.destroy().get(TestTime.millis(20), java.util.concurrent.TimeUnit.MILLISECONDS);
       }
-      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+      org.awaitility.Awaitility.await().atMost(TestTime.seconds(10))
           .until(() -> scopeDirs(scope).stream().noneMatch(Files::exists));
     }
   }
@@ -132,14 +133,14 @@ class SystemdTest {
     assumeTrue(systemd(), "needs systemd as init (cgroup v2, or v1 with cpuset)");
     try (QemuProcess q = QemuProcess.start("1")) {
       String domain;
-      try (Qtune a = Qtune.create(QtuneOptions.defaults().withStateDir(state))) {
+      try (Qtune a = Qtune.create(TestTime.options().withStateDir(state))) {
         Vm vm = a.attach(q.socket(), SpecReader.parse("{\"name\": \"sdgc\"}")).join();
         domain = vm.domainPath();
         vm.close(); // stop watching: the groups stay while QEMU lives
       }
       assertTrue(domain.startsWith("/machine.slice/machine-qemu"), domain);
       q.kill();
-      try (Qtune b = Qtune.create(QtuneOptions.defaults().withStateDir(state.resolve("other")))) {
+      try (Qtune b = Qtune.create(TestTime.options().withStateDir(state.resolve("other")))) {
         // observed in the lane: systemd 252 stops the emptied scope and removes its delegated
         // subtree by itself, racing this gc; whichever comes first, gc must not fail and at most
         // the one VM group is collected (found by listing machine.slice: no state record here)
@@ -147,7 +148,7 @@ class SystemdTest {
         assertTrue(removed.isEmpty() || removed.equals(List.of(domain)), removed.toString());
       }
       String scope = CgroupView.live().v2() ? domain.substring(0, domain.lastIndexOf('/')) : domain;
-      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+      org.awaitility.Awaitility.await().atMost(TestTime.seconds(10))
           .until(() -> scopeDirs(scope).stream().noneMatch(Files::exists));
     }
   }
@@ -157,7 +158,7 @@ class SystemdTest {
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes()).trim();
-    p.waitFor(10, TimeUnit.SECONDS);
+    p.waitFor(TestTime.millis(10), java.util.concurrent.TimeUnit.MILLISECONDS);
     return out;
   }
 }

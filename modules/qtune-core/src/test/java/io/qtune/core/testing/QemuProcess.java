@@ -63,7 +63,7 @@ public final class QemuProcess implements AutoCloseable {
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
           .redirectOutput(dir.resolve("qemu.log").toFile()).start();
       QemuProcess q = new QemuProcess(p, dir, socket);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      long deadline = System.nanoTime() + TestTime.seconds(20).toNanos();
       while (!Files.exists(socket)) {
         if (!p.isAlive()) {
           String log = Files.readString(dir.resolve("qemu.log"));
@@ -118,7 +118,7 @@ public final class QemuProcess implements AutoCloseable {
   public void kill() {
     process.destroyForcibly();
     try {
-      process.waitFor(10, TimeUnit.SECONDS);
+      process.waitFor(TestTime.millis(10), java.util.concurrent.TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
