@@ -25,6 +25,10 @@ final class CgroupFile {
      * cgroupfs (as for the shell's {@code >}) and keeps plain-file test trees exact.
      */
     static void write(Path file, String value) {
+        Errno injected = io.qtune.host.KernelFaults.check("write", file, value);
+        if (injected != null) {
+            throw new CgroupWriteException(file, value, injected, "injected by a test", null);
+        }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             // an empty buffer would make no write(2) at all; "\n" is how the kernel reads "empty"
             ByteBuffer buf = ByteBuffer.wrap((value.isEmpty() ? "\n" : value).getBytes(StandardCharsets.US_ASCII));
@@ -88,6 +92,10 @@ final class CgroupFile {
 
     /** Creates a group directory; false when it already existed. */
     static boolean mkdir(Path dir) {
+        Errno injected = io.qtune.host.KernelFaults.check("mkdir", dir, null);
+        if (injected != null) {
+            throw new CgroupWriteException(dir, "mkdir", injected, "injected by a test", null);
+        }
         try {
             Files.createDirectory(dir);
             return true;
@@ -102,6 +110,10 @@ final class CgroupFile {
 
     /** Removes one empty group directory; false when it did not exist. */
     static boolean rmdir(Path dir) {
+        Errno injected = io.qtune.host.KernelFaults.check("rmdir", dir, null);
+        if (injected != null) {
+            throw new CgroupWriteException(dir, "rmdir", injected, "injected by a test", null);
+        }
         try {
             Files.delete(dir);
             return true;

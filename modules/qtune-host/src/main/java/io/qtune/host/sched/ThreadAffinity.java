@@ -39,6 +39,11 @@ public final class ThreadAffinity {
         for (int c : cpus.cpus()) {
             mask[c / 64] |= 1L << (c % 64);
         }
+        Errno injected = io.qtune.host.KernelFaults.check("sched_setaffinity", tid, cpus.toList());
+        if (injected != null) {
+            throw new AffinityException(tid, "sched_setaffinity(" + tid + ", [" + cpus + "]) failed: "
+                    + injected.name() + " (injected by a test)", injected, null);
+        }
         try {
             LibC.sched_setaffinity(tid, (long) words * 8, mask);
         } catch (LastErrorException e) {

@@ -16,6 +16,11 @@ public final class ThreadScheduler {
      */
     public static void set(int tid, SchedPolicy policy, int priority) {
         policy.checkPriority(priority);
+        Errno injected = io.qtune.host.KernelFaults.check("sched_setscheduler", tid, policy.libvirtName());
+        if (injected != null) {
+            throw new SchedulerException(tid, "sched_setscheduler(" + tid + ", " + policy.libvirtName() + ", "
+                    + priority + ") failed: " + injected.name() + " (injected by a test)", injected, null);
+        }
         try {
             LibC.sched_setscheduler(tid, policy.linuxValue(), new int[] {priority});
         } catch (LastErrorException e) {
