@@ -14,6 +14,7 @@ import io.qtune.host.sched.ThreadAffinity;
 import io.qtune.host.sched.ThreadScheduler;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -91,9 +92,22 @@ final class Placer {
         attach.put(g, t.tids());
       }
     }
-    // one burst (attaches are not undone one by one: rollback sends the threads back to the
-    // domain group and removes the groups). Emulator threads include QEMU's thread-pool workers,
-    // which come and go: one that exited since discovery is skipped, not an error.
+    // a rollback puts every thread back where it was before this burst, not flat into the
+    // domain group: a failed operation on a placed VM keeps its per-vCPU groups. Registered before
+    // the burst, so a burst that fails halfway is undone too.
+    List<Integer> moving = new ArrayList<>();
+    attach.values().forEach(moving::addAll);
+    if (!moving.isEmpty()) {
+      Map<Integer, ThreadCgroup> origin = new HashMap<>();
+      for (ThreadCgroup g : domain.threadGroups()) {
+        for (int tid : g.threads()) {
+          origin.put(tid, g);
+        }
+      }
+      undo.add("memberships of " + moving, () -> restoreMemberships(domain, moving, origin));
+    }
+    // one burst. Emulator threads include QEMU's thread-pool workers, which come and go: one that
+    // exited since discovery is skipped, not an error.
     Map<ThreadCgroup, Collection<Integer>> stable = new LinkedHashMap<>();
     attach.forEach((g, tids) -> {
       if (g.name().equals(ThreadGroupName.emulator())) {
@@ -126,10 +140,46 @@ final class Placer {
     return groups;
   }
 
+  /**
+   * A new thread group. Its undo is registered before the mkdir, so a failure between the mkdir and
+   * the group's first value leaves nothing; threads still inside when it is undone (one that was
+   * never moved back, a worker spawned meanwhile) go to the domain group first.
+   */
   ThreadCgroup create(DomainCgroup domain, ThreadGroupName name, UndoLog undo) {
-    ThreadCgroup g = domain.thread(name, true);
-    undo.add("create " + name.dirName(), g::remove);
-    return g;
+    undo.add("create " + name.dirName(), () -> domain.findThread(name).ifPresent(g -> {
+      moveToDomain(domain, g.threads());
+      g.remove();
+    }));
+    return domain.thread(name, true);
+  }
+
+  /** Puts threads back into the groups they were in (the domain group itself if in none). */
+  private void restoreMemberships(DomainCgroup domain, List<Integer> tids, Map<Integer, ThreadCgroup> origin) {
+    Map<ThreadCgroup, List<Integer>> back = new LinkedHashMap<>();
+    List<Integer> toDomain = new ArrayList<>();
+    for (int tid : tids) {
+      ThreadCgroup g = origin.get(tid);
+      if (g == null) {
+        toDomain.add(tid);
+      } else {
+        back.computeIfAbsent(g, x -> new ArrayList<>()).add(tid);
+      }
+    }
+    back.forEach(backend::attachThreadsSkippingExited);
+    moveToDomain(domain, toDomain);
+  }
+
+  /** Moves threads into the domain group itself; one that exited meanwhile is skipped. */
+  static void moveToDomain(DomainCgroup domain, Collection<Integer> tids) {
+    for (int tid : tids) {
+      try {
+        domain.evacuate(List.of(tid));
+      } catch (HostException e) {
+        if (!exited(e)) {
+          throw e;
+        }
+      }
+    }
   }
 
   /**

@@ -127,10 +127,17 @@ public final class Vm implements AutoCloseable {
   /** With threads just discovered by the caller (attach, launch): QMP is not asked twice. */
   void applyNow(TuningSpec spec, VmThreads t) {
     ResolvedTuning r = qtune.validator().resolve(spec, facts(t));
-    if (createMissingIothreads(r)) {
-      t = refresh();
+    UndoLog undo = new UndoLog();
+    try {
+      if (createMissingIothreads(r, undo)) {
+        t = refresh();
+      }
+    } catch (RuntimeException e) {
+      int failed = undo.rollback();
+      refreshQuietly();
+      throw failure("creating the iothreads of VM '" + name + "' failed", e, failed);
     }
-    place(t, r);
+    place(t, r, undo);
   }
 
   private VmFacts facts(VmThreads t) {
@@ -139,11 +146,14 @@ public final class Vm implements AutoCloseable {
     return new VmFacts(t.maxVcpus(), ios);
   }
 
-  private boolean createMissingIothreads(ResolvedTuning r) {
+  /** object-add of each spec iothread QEMU lacks; each one is object-del'ed if the operation fails. */
+  private boolean createMissingIothreads(ResolvedTuning r, UndoLog undo) {
     boolean created = false;
     for (IothreadSpec io : r.spec().iothreads()) {
       if (threads.iothread(io.id()) == null) {
+        String id = "iothread" + io.id();
         qmp.addIothread(properties(io)).join();
+        undo.add("object-add " + id, () -> qmp.objectDel(id).join());
         created = true;
       }
     }
@@ -155,15 +165,14 @@ public final class Vm implements AutoCloseable {
         io.pollShrink(), io.aioMaxBatch(), io.threadPoolMin(), io.threadPoolMax());
   }
 
-  private void place(VmThreads t, ResolvedTuning r) {
+  private void place(VmThreads t, ResolvedTuning r, UndoLog undo) {
     groups.clear();
-    UndoLog undo = new UndoLog();
     boolean created = domain == null;
     Map<String, String> original = created ? qtune.proc().cgroups(pid) : Map.of();
     try {
       if (created) {
-        domain = qtune.backend().createDomain(layout, pid);
-        DomainCgroup d = domain;
+        // registered before the kernel call: a failure after QEMU moved in must still return it
+        // and remove the group
         undo.add("create domain group " + layout.domainPath(), () -> {
           try {
             qtune.backend().returnProcess(pid, original);
@@ -173,8 +182,9 @@ public final class Vm implements AutoCloseable {
             }
             // QEMU died meanwhile: nothing to return, the group is empty
           }
-          d.remove();
+          qtune.backend().open(layout).ifPresent(DomainCgroup::remove);
         });
+        domain = qtune.backend().createDomain(layout, pid);
       }
       domainValues(r, created, undo);
       qtune.placer().place(domain, Placer.targets(t, r), undo);
@@ -235,16 +245,9 @@ public final class Vm implements AutoCloseable {
   }
 
   private int rollbackPlacement(UndoLog undo, boolean domainCreated) {
-    // groups with threads in them cannot be removed: send the threads back up first
-    DomainCgroup d = domain;
-    if (d != null) {
-      try {
-        d.evacuate(qtune.proc().tasks(pid));
-      } catch (RuntimeException e) {
-        LOG.warn("rollback: could not move threads of {} back to {}: {}", pid, layout.domainPath(), e.toString());
-      }
-    }
+    // the undo log puts each thread back into the group it was in, then removes new groups
     int failed = undo.rollback();
+    refreshQuietly();
     if (domainCreated) {
       domain = null;
     }
@@ -382,14 +385,6 @@ public final class Vm implements AutoCloseable {
         tuning = r;
         return info(io);
       } catch (RuntimeException e) {
-        DomainCgroup d = domain;
-        d.findThread(ThreadGroupName.iothread(spec.id())).ifPresent(g -> {
-          try {
-            d.evacuate(g.threads());
-          } catch (RuntimeException ignored) {
-            // the thread may already be gone with the object
-          }
-        });
         int failed = undo.rollback();
         refresh();
         throw failure("adding iothread " + spec.id() + " failed", e, failed);
@@ -756,6 +751,15 @@ public final class Vm implements AutoCloseable {
     VmThreads t = qtune.discovery().refreshIothreads(qmp, threads);
     threads = t;
     return t;
+  }
+
+  /** After a rollback: QEMU's threads as they are now, if QEMU still answers. */
+  private void refreshQuietly() {
+    try {
+      refresh();
+    } catch (RuntimeException e) {
+      LOG.debug("VM {}: cannot rediscover threads after a rollback: {}", name, e.toString());
+    }
   }
 
   VmThreads refresh() {
