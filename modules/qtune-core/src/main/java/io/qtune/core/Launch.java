@@ -57,6 +57,7 @@ final class Launch {
     if (spec.name() == null || spec.name().isBlank()) {
       throw new InvalidInputException("the spec needs a 'name' to launch a VM");
     }
+    VmName.require(spec.name(), "the spec");
     // everything that can be checked before QEMU exists is checked before the first write
     ResolvedTuning r = qtune.validator().resolve(spec, factsFromArgs());
     Path socket = options.qmpSocket() != null ? options.qmpSocket()

@@ -204,8 +204,10 @@ public final class Qtune implements AutoCloseable {
           + ", not by the QEMU qtune launched (pid " + process.pid() + ")");
     }
     Optional<CgroupLayout> existing = existingLayout(pid);
-    String name = spec != null && spec.name() != null ? spec.name()
-        : existing.map(l -> vmName(l.machine())).orElseGet(() -> queryName(qmp, pid));
+    // the name reaches file names and the machine name: checked here, once, for every origin
+    String name = spec != null && spec.name() != null ? VmName.require(spec.name(), "the spec")
+        : existing.map(l -> VmName.require(vmName(l.machine()), "its cgroup " + l.domainPath()))
+            .orElseGet(() -> VmName.require(queryName(qmp, pid), "QEMU's -name (pid " + pid + ")"));
     VmThreads threads = discovery.discover(qmp, pid);
     CgroupLayout layout = existing.orElseGet(() -> newLayout(name));
     DomainCgroup domain = backend.open(layout).orElse(null);

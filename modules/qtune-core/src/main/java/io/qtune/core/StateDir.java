@@ -41,7 +41,8 @@ public final class StateDir {
   void write(Entry e) {
     try {
       Files.createDirectories(dir);
-      Path tmp = dir.resolve("." + e.name() + ".json.tmp");
+      // a VM name never starts with '.', so the temp file is no other VM's record
+      Path tmp = dir.resolve("." + VmName.require(e.name(), "a state record") + ".json.tmp");
       JSON.writeValue(tmp.toFile(), e);
       Files.move(tmp, file(e.name()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException ex) {
@@ -97,10 +98,11 @@ public final class StateDir {
   }
 
   /**
-   * The state directory's file for VM {@code name} with {@code suffix} ({@code .qmp}, {@code .log}):
-   * the name is reduced to {@code [A-Za-z0-9._-]}, so no VM name can reach outside the directory.
+   * The state directory's file for VM {@code name} with {@code suffix} ({@code .qmp}, {@code .log}).
+   * The name passes {@link VmName}'s check (no {@code /}, no leading {@code .}), so the file is
+   * always directly inside the directory, and two names never share a file.
    */
   public Path file(String name, String suffix) {
-    return dir.resolve(name.replaceAll("[^A-Za-z0-9._-]", "_") + suffix);
+    return dir.resolve(VmName.require(name, "the lookup") + suffix);
   }
 }

@@ -36,6 +36,12 @@ public final class SpecValidator {
    */
   public ResolvedTuning resolve(TuningSpec spec, VmFacts vm) {
     List<String> problems = new ArrayList<>();
+    if (spec.name() != null) {
+      String bad = io.qtune.core.VmName.problem(spec.name());
+      if (bad != null) {
+        problems.add("name: VM name " + io.qtune.core.VmName.quote(spec.name()) + " from the spec " + bad);
+      }
+    }
 
     Set<Integer> specIothreads = new HashSet<>();
     for (IothreadSpec io : spec.iothreads()) {
