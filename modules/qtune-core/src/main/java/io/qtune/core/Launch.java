@@ -69,35 +69,48 @@ final class Launch {
       throw new InvalidInputException("QMP socket path " + socket + " is " + socketBytes
           + " bytes; a unix socket path holds at most 107: use a shorter VM name or state directory");
     }
-    Process p;
-    try {
-      Files.createDirectories(socket.toAbsolutePath().getParent());
-      Files.createDirectories(log.toAbsolutePath().getParent());
-      Files.deleteIfExists(socket);
-      List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", HANDSHAKE, "qtune-launch"));
-      cmd.addAll(args);
-      if (!args.contains("-S")) {
-        cmd.add("-S");
-      }
-      cmd.add("-qmp");
-      cmd.add("unix:" + socket + ",server=on,wait=off");
-      if (!args.contains("-name")) {
-        // as libvirt: named threads ("CPU 0/KVM", "IO iothread1") make ps and qtune ps readable
-        cmd.add("-name");
-        cmd.add("guest=" + spec.name().replace(",", ",,") + ",debug-threads=on");
-      }
-      p = new ProcessBuilder(cmd).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-    } catch (IOException e) {
-      throw new OperationFailedException("cannot start " + args.get(0) + ": " + e.getMessage(), e);
-    }
-    int pid = (int) p.pid();
+    StateDir state = qtune.state();
+    Process p = null;
     DomainCgroup domain = null;
     QmpClient qmp = null;
     try {
-      CgroupLayout layout = qtune.newLayoutFor(spec.name());
-      domain = qtune.backend().createDomain(layout, pid);
-      placeEmulator(domain, r, pid);
+      // under the host-wide lock: the name is checked, QEMU forked, recorded and given its group
+      // before any other qtune (a gc, a second launch) can see a half-made VM
+      try (var lock = state.lock()) {
+        qtune.requireNameFree(spec.name(), -1);
+        removeStaleSocket(socket);
+        if (options.log() == null) {
+          state.createPrivate(log);
+        }
+        Files.createDirectories(socket.toAbsolutePath().getParent());
+        Files.createDirectories(log.toAbsolutePath().getParent());
+        List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", HANDSHAKE, "qtune-launch"));
+        cmd.addAll(args);
+        if (!args.contains("-S")) {
+          cmd.add("-S");
+        }
+        cmd.add("-qmp");
+        // QEMU's option syntax: a ',' in the path is written ',,' (else it starts an option)
+        cmd.add("unix:" + socket.toString().replace(",", ",,") + ",server=on,wait=off");
+        if (!args.contains("-name")) {
+          // as libvirt: named threads ("CPU 0/KVM", "IO iothread1") make ps and qtune ps readable
+          cmd.add("-name");
+          cmd.add("guest=" + spec.name().replace(",", ",,") + ",debug-threads=on");
+        }
+        try {
+          p = new ProcessBuilder(cmd).redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        } catch (IOException e) {
+          throw new OperationFailedException("cannot start " + args.get(0) + ": " + e.getMessage(), e);
+        }
+        int pid = (int) p.pid();
+        long start = qtune.proc().identity(pid).map(io.qtune.host.proc.ProcessIdentity::startTime)
+            .orElseThrow(() -> new OperationFailedException("the launched process " + pid + " is gone"));
+        CgroupLayout layout = qtune.newLayoutFor(spec.name());
+        state.write(new StateDir.Entry(spec.name(), pid, start, socket.toString(), layout.domainPath(), true));
+        domain = qtune.backend().createDomain(layout, pid);
+        placeEmulator(domain, r, pid);
+      }
       try (OutputStream go = p.getOutputStream()) {
         go.write("go\n".getBytes(StandardCharsets.US_ASCII));
       }
@@ -110,8 +123,15 @@ final class Launch {
       vm.watchExit();
       return vm;
     } catch (RuntimeException | IOException e) {
-      abort(p, domain, qmp, socket);
       Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+      if (p == null) {
+        // nothing was started: nothing of ours to undo, and nothing of anyone else's to touch
+        if (cause instanceof InvalidInputException inv) {
+          throw inv;
+        }
+        throw new OperationFailedException("launching VM '" + spec.name() + "' failed: " + cause.getMessage(), cause);
+      }
+      abort(p, domain, qmp, socket);
       if (cause instanceof InvalidInputException inv) {
         throw inv;
       }
@@ -162,19 +182,36 @@ final class Launch {
     if (qmp != null) {
       qmp.close();
     }
-    if (domain != null) {
-      try {
-        domain.remove();
-      } catch (RuntimeException e) {
-        LOG.warn("launch rollback: removing {} failed: {}", domain.layout().domainPath(), e.toString());
+    try (var lock = qtune.state().lock()) {
+      if (domain != null) {
+        try {
+          domain.remove();
+        } catch (RuntimeException e) {
+          LOG.warn("launch rollback: removing {} failed: {}", domain.layout().domainPath(), e.toString());
+        }
       }
+      try {
+        Files.deleteIfExists(socket);
+      } catch (IOException ignored) {
+        // a stale socket is harmless: the next launch deletes it first
+      }
+      // this launch's record only
+      qtune.state().find(spec.name()).filter(e -> e.pid() == p.pid()).ifPresent(e -> qtune.state().forget(spec.name()));
     }
-    try {
-      Files.deleteIfExists(socket);
-    } catch (IOException ignored) {
-      // a stale socket is harmless: the next launch deletes it first
+  }
+
+  /** Removes a socket left by an earlier run; anything else at that path is refused, not deleted. */
+  private static void removeStaleSocket(Path socket) throws IOException {
+    if (!Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
     }
-    qtune.state().forget(spec.name());
+    var attrs = Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
+        java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    if (!attrs.isOther()) {
+      throw new InvalidInputException("QMP socket path " + socket + " exists and is not a socket; qtune"
+          + " does not delete it");
+    }
+    Files.delete(socket);
   }
 
   /** maxcpus and iothread ids from the command line, for validation before QEMU starts. */

@@ -150,34 +150,52 @@ public final class Qtune implements AutoCloseable {
     return CompletableFuture.supplyAsync(() -> new Launch(this, spec, qemuArgs, launch).run(), workers);
   }
 
-  /** Removes the domain groups of VMs whose QEMU is gone; returns the paths removed. */
+  /**
+   * Removes the domain groups and records of VMs qtune recorded whose QEMU is gone (its pid dead,
+   * or reused by another process: the start time differs); returns the paths removed. A group
+   * qtune has no record of (libvirt's, one another qtune process is creating) is never touched,
+   * nor a group that still holds a process.
+   */
   public List<String> gc() {
     List<String> removed = new ArrayList<>();
-    for (StateDir.Entry e : state.all()) {
-      if (!proc.isAlive(e.pid())) {
-        openDomainAt(e.domainPath()).ifPresent(d -> {
-          d.remove();
+    if (!java.nio.file.Files.isDirectory(state.dir())) {
+      return removed;
+    }
+    try (var lock = state.lock()) {
+      for (StateDir.Entry e : state.all()) {
+        if (isCurrent(e)) {
+          continue;
+        }
+        Optional<DomainCgroup> d = openDomainAt(e.domainPath());
+        if (d.isPresent() && !d.get().isEmpty()) {
+          LOG.warn("gc: VM {} (pid {}) is gone but {} still holds processes: left alone", e.name(), e.pid(),
+              e.domainPath());
+          continue;
+        }
+        d.ifPresent(g -> {
+          g.remove();
           removed.add(e.domainPath());
         });
         state.forget(e.name());
       }
     }
-    for (DomainCgroup d : domains()) {
-      if (d.isEmpty()) {
-        d.remove();
-        removed.add(d.layout().domainPath());
-      }
-    }
     return removed;
   }
 
-  /** The VM groups under this instance's partition, with or without systemd naming. */
-  private List<DomainCgroup> domains() {
-    List<DomainCgroup> out = new ArrayList<>();
-    for (String dir : backend.partitionChildren(template())) {
-      machineOf(dir).flatMap(m -> backend.open(template().withMachine(m))).ifPresent(out::add);
+  /** Whether the process a record names still runs (the same process, not a later one at its pid). */
+  boolean isCurrent(StateDir.Entry e) {
+    if (e.startTime() == 0) {
+      return proc.isAlive(e.pid()); // a record without a start time: the pid is all there is
     }
-    return out;
+    return proc.isCurrent(new io.qtune.host.proc.ProcessIdentity(e.pid(), e.startTime()));
+  }
+
+  /** Refuses a name whose record names another process that still runs. */
+  void requireNameFree(String name, int pid) {
+    state.find(name).filter(e -> e.pid() != pid && isCurrent(e)).ifPresent(e -> {
+      throw new InvalidInputException("a VM named '" + name + "' is running, pid " + e.pid()
+          + " (recorded in " + state.dir() + "); choose another name");
+    });
   }
 
   @Override
@@ -196,7 +214,8 @@ public final class Qtune implements AutoCloseable {
   /** Builds the Vm for a connected QMP client: identity, layout, existing groups, threads. */
   Vm adopt(QmpClient qmp, TuningSpec spec, Process process) {
     int pid = qmp.peerCredentials().pid();
-    if (pid <= 0 || !proc.isAlive(pid)) {
+    io.qtune.host.proc.ProcessIdentity identity = pid <= 0 ? null : proc.identity(pid).orElse(null);
+    if (identity == null) {
       throw new OperationFailedException("the QMP peer on " + qmp.socketPath() + " has no live process (pid " + pid + ")");
     }
     if (process != null && process.pid() != pid) {
@@ -218,7 +237,7 @@ public final class Qtune implements AutoCloseable {
     } else {
       tuning = validator.resolve(base, null);
     }
-    return new Vm(this, qmp, pid, name, layout, domain, threads, tuning, process);
+    return new Vm(this, qmp, identity, name, layout, domain, threads, tuning, process);
   }
 
   private static Set<Integer> iothreadIds(VmThreads t, TuningSpec spec) {

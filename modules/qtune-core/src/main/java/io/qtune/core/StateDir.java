@@ -1,27 +1,45 @@
 package io.qtune.core;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.qtune.host.HostLock;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The record of VMs qtune launched or attached ({@code /run/qtune/<name>.json}), so a later
- * command can name a VM with {@code --name} and {@code gc} knows whose groups it made.
+ * command can name a VM with {@code --name} and {@code gc} knows whose groups it made. The
+ * directory is private (0700, files 0600), never a symbolic link, and owned by the caller; its
+ * {@code .lock} serializes group creation and removal across every qtune process on the host.
  */
 public final class StateDir {
   private static final Logger LOG = LoggerFactory.getLogger(StateDir.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
+  private static final FileAttribute<Set<PosixFilePermission>> FILE_MODE =
+      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
-  /** One VM's record. */
-  public record Entry(String name, int pid, String qmpSocket, String domainPath, boolean launched) {}
+  /**
+   * One VM's record. {@code startTime} (clock ticks after boot, 0 in records of older versions)
+   * tells QEMU from a later process that reused its pid.
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Entry(String name, int pid, long startTime, String qmpSocket, String domainPath,
+      boolean launched) {}
 
   private final Path dir;
 
@@ -33,17 +51,75 @@ public final class StateDir {
     return dir;
   }
 
+  /**
+   * The directory, created 0700 if missing. Refused (bad input, nothing written) when it is a
+   * symbolic link or owned by another user: root's writes must not be steered elsewhere.
+   */
+  public Path ensure() {
+    if (Files.isSymbolicLink(dir)) {
+      throw new InvalidInputException("state directory " + dir + " is a symbolic link; qtune refuses"
+          + " it (a link would steer root's files elsewhere): name the real directory");
+    }
+    try {
+      if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+        Files.createDirectories(dir.toAbsolutePath().getParent());
+        try {
+          Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(DIR_MODE));
+        } catch (FileAlreadyExistsException raced) {
+          return ensure();
+        }
+      }
+      if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        throw new InvalidInputException("state directory " + dir + " is not a directory");
+      }
+      int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+      int self = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+      if (owner != self) {
+        throw new InvalidInputException("state directory " + dir + " belongs to uid " + owner
+            + ", not to this user (uid " + self + "); qtune refuses it");
+      }
+      if (!Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS).equals(DIR_MODE)) {
+        Files.setPosixFilePermissions(dir, DIR_MODE); // records name sockets of root's VMs: private
+      }
+      return dir;
+    } catch (IOException e) {
+      throw new OperationFailedException("cannot create state directory " + dir + ": " + e, e);
+    }
+  }
+
+  /**
+   * Holds the host-wide lock of this state directory: every qtune process creating or removing a
+   * VM's groups or records takes it, so gc never sees a group another process is still filling.
+   */
+  public HostLock lock() {
+    return HostLock.acquire(ensure().resolve(".lock"));
+  }
+
+  /** Creates {@code file} in the directory 0600 unless it exists (QEMU's log, before QEMU opens it). */
+  Path createPrivate(Path file) {
+    ensure();
+    try {
+      Files.createFile(file, FILE_MODE);
+    } catch (FileAlreadyExistsException e) {
+      // a log of an earlier run of this VM: appended to
+    } catch (IOException e) {
+      throw new OperationFailedException("cannot create " + file + ": " + e, e);
+    }
+    return file;
+  }
+
   void record(Vm vm) {
-    write(new Entry(vm.name(), vm.pid(), vm.qmp().socketPath().toString(), vm.domainPath(),
-        vm.launched()));
+    write(new Entry(vm.name(), vm.pid(), vm.identity().startTime(), vm.qmp().socketPath().toString(),
+        vm.domainPath(), vm.launched()));
   }
 
   void write(Entry e) {
+    ensure();
     try {
-      Files.createDirectories(dir);
       // a VM name never starts with '.', so the temp file is no other VM's record
       Path tmp = dir.resolve("." + VmName.require(e.name(), "a state record") + ".json.tmp");
-      JSON.writeValue(tmp.toFile(), e);
+      Files.deleteIfExists(tmp);
+      Files.write(Files.createFile(tmp, FILE_MODE), JSON.writeValueAsBytes(e));
       Files.move(tmp, file(e.name()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException ex) {
       // the VM is placed either way; only --name lookups will miss it

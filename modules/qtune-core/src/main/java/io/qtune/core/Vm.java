@@ -43,6 +43,7 @@ public final class Vm implements AutoCloseable {
   private final Qtune qtune;
   private final QmpClient qmp;
   private final int pid;
+  private final io.qtune.host.proc.ProcessIdentity identity;
   private final String name;
   private final CgroupLayout layout;
   private final OpQueue ops;
@@ -55,11 +56,12 @@ public final class Vm implements AutoCloseable {
   /** Thread groups looked up by live operations (each lookup is a stat per hierarchy). */
   private final Map<ThreadGroupName, ThreadCgroup> groups = new java.util.concurrent.ConcurrentHashMap<>();
 
-  Vm(Qtune qtune, QmpClient qmp, int pid, String name, CgroupLayout layout, DomainCgroup domain,
-      VmThreads threads, ResolvedTuning tuning, Process process) {
+  Vm(Qtune qtune, QmpClient qmp, io.qtune.host.proc.ProcessIdentity identity, String name,
+      CgroupLayout layout, DomainCgroup domain, VmThreads threads, ResolvedTuning tuning, Process process) {
     this.qtune = qtune;
     this.qmp = qmp;
-    this.pid = pid;
+    this.identity = identity;
+    this.pid = identity.pid();
     this.name = name;
     this.layout = layout;
     this.domain = domain;
@@ -75,6 +77,11 @@ public final class Vm implements AutoCloseable {
 
   public int pid() {
     return pid;
+  }
+
+  /** QEMU's pid with its start time: what qtune signals and checks, never the bare pid. */
+  public io.qtune.host.proc.ProcessIdentity identity() {
+    return identity;
   }
 
   public QmpClient qmp() {
@@ -171,20 +178,24 @@ public final class Vm implements AutoCloseable {
     Map<String, String> original = created ? qtune.proc().cgroups(pid) : Map.of();
     try {
       if (created) {
-        // registered before the kernel call: a failure after QEMU moved in must still return it
-        // and remove the group
-        undo.add("create domain group " + layout.domainPath(), () -> {
-          try {
-            qtune.backend().returnProcess(pid, original);
-          } catch (RuntimeException e) {
-            if (qtune.proc().isAlive(pid)) {
-              throw e;
+        // under the host-wide lock: the name is checked and recorded before the group exists, so
+        // gc (which removes only recorded groups of gone VMs) and a second qtune see it
+        try (var lock = qtune.state().lock()) {
+          qtune.requireNameFree(name, pid);
+          boolean recorded = qtune.state().find(name).isPresent();
+          // registered before the kernel call: a failure after QEMU moved in must still return it
+          // and remove the group
+          undo.add("create domain group " + layout.domainPath(), () -> {
+            try (var relock = qtune.state().lock()) {
+              undoDomain(original);
+              if (!recorded) {
+                qtune.state().forget(name);
+              }
             }
-            // QEMU died meanwhile: nothing to return, the group is empty
-          }
-          qtune.backend().open(layout).ifPresent(DomainCgroup::remove);
-        });
-        domain = qtune.backend().createDomain(layout, pid);
+          });
+          qtune.state().record(this);
+          domain = qtune.backend().createDomain(layout, pid);
+        }
       }
       domainValues(r, created, undo);
       qtune.placer().place(domain, Placer.targets(t, r), undo);
@@ -201,6 +212,19 @@ public final class Vm implements AutoCloseable {
       int failed = rollbackPlacement(undo, created);
       throw failure("placing VM '" + name + "' failed", e, failed);
     }
+  }
+
+  /** Returns QEMU to the groups it came from and removes its new domain group. */
+  private void undoDomain(Map<String, String> original) {
+    try {
+      qtune.backend().returnProcess(pid, original);
+    } catch (RuntimeException e) {
+      if (qtune.proc().isCurrent(identity)) {
+        throw e;
+      }
+      // QEMU died meanwhile: nothing to return, the group is empty
+    }
+    qtune.backend().open(layout).ifPresent(DomainCgroup::remove);
   }
 
   private void domainValues(ResolvedTuning r, boolean created, UndoLog undo) {
@@ -780,16 +804,27 @@ public final class Vm implements AutoCloseable {
     qmp.close();
   }
 
-  /** Kills QEMU (SIGTERM, then SIGKILL after 3 s) and removes its groups. */
+  /**
+   * Kills QEMU (SIGTERM, then SIGKILL after 3 s) and removes its groups. Only QEMU: a process that
+   * took QEMU's pid after it exited is never signalled (pidfd and start time, see ProcessSignals).
+   */
   public CompletableFuture<Void> destroy() {
-    ProcessHandle.of(pid).ifPresent(ph -> {
-      ph.destroy();
-      ph.onExit().orTimeout(3, java.util.concurrent.TimeUnit.SECONDS)
-          .exceptionally(e -> {
-            ph.destroyForcibly();
-            return ph;
-          });
-    });
+    if (process != null) {
+      // qtune's own child: the JDK signals it only while it is unreaped, so never a reused pid
+      process.destroy();
+      process.onExit().orTimeout(3, java.util.concurrent.TimeUnit.SECONDS).exceptionally(e -> {
+        process.destroyForcibly();
+        return process;
+      });
+    } else if (io.qtune.host.proc.ProcessSignals.send(qtune.proc(), identity, io.qtune.host.proc.ProcessSignals.SIGTERM)) {
+      CompletableFuture.runAsync(() -> {
+        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        while (qtune.proc().isCurrent(identity) && System.nanoTime() < deadline) {
+          sleep(10);
+        }
+        io.qtune.host.proc.ProcessSignals.send(qtune.proc(), identity, io.qtune.host.proc.ProcessSignals.SIGKILL);
+      }, qtune.workers());
+    }
     return watchExit();
   }
 
@@ -819,7 +854,7 @@ public final class Vm implements AutoCloseable {
   /** Waits briefly for the pid to die after EOF (the socket closes just before the exit). */
   private boolean pidGone() {
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (qtune.proc().isAlive(pid)) {
+    while (qtune.proc().isCurrent(identity)) {
       if (System.nanoTime() > deadline) {
         LOG.warn("QMP connection of VM {} closed but pid {} is still alive: its groups stay", name, pid);
         return false;
@@ -834,12 +869,15 @@ public final class Vm implements AutoCloseable {
     closedByUs = true;
     groups.clear();
     qmp.close();
-    DomainCgroup d = domain;
-    if (d != null) {
-      d.remove();
-      domain = null;
+    try (var lock = qtune.state().lock()) {
+      DomainCgroup d = domain;
+      if (d != null) {
+        d.remove();
+        domain = null;
+      }
+      // only our own record: a later VM of the same name may have been recorded since
+      qtune.state().find(name).filter(e -> e.pid() == pid).ifPresent(e -> qtune.state().forget(name));
     }
-    qtune.state().forget(name);
   }
 
   // ---------------------------------------------------------------- helpers

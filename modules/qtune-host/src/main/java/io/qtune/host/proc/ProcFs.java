@@ -112,7 +112,27 @@ public final class ProcFs {
         return out;
     }
 
-    private record Stat(String comm, char state, int lastCpu, long cpuTimeNs) {
+    private record Stat(String comm, char state, int lastCpu, long cpuTimeNs, long startTime) {
+    }
+
+    /**
+     * The process now at {@code pid}, with its start time (field 22 of {@code /proc/<pid>/stat},
+     * clock ticks after boot): a pid can be reused, the pair cannot. Empty when no live process
+     * has that pid.
+     */
+    public Optional<ProcessIdentity> identity(int pid) {
+        Path file = proc.resolve(Integer.toString(pid)).resolve("stat");
+        Optional<String> stat = HostFiles.readIfExists(file);
+        if (stat.isEmpty()) {
+            return Optional.empty();
+        }
+        Stat s = parseStat(file, stat.get());
+        return s.state == 'Z' || s.state == 'X' ? Optional.empty() : Optional.of(new ProcessIdentity(pid, s.startTime));
+    }
+
+    /** Whether {@code id} is still the process at its pid (alive, not a later one that took the pid). */
+    public boolean isCurrent(ProcessIdentity id) {
+        return identity(id.pid()).map(id::equals).orElse(false);
     }
 
     private static Stat parseStat(Path file, String text) {
@@ -130,7 +150,8 @@ public final class ProcFs {
             long utime = Long.parseLong(f[14 - 3]);
             long stime = Long.parseLong(f[15 - 3]);
             int lastCpu = f.length > 39 - 3 ? Integer.parseInt(f[39 - 3]) : -1;
-            return new Stat(comm, state, lastCpu, (utime + stime) * (1_000_000_000L / USER_HZ));
+            long start = Long.parseLong(f[22 - 3]);
+            return new Stat(comm, state, lastCpu, (utime + stime) * (1_000_000_000L / USER_HZ), start);
         } catch (RuntimeException e) {
             throw new HostReadException(file, "unexpected stat format: " + e.getMessage(), null, e);
         }
