@@ -222,6 +222,47 @@ class OwnershipTest {
     }
   }
 
+  @Test
+  void placementNeverMovesAProcessThatReusedADiscoveredThreadId() throws Exception {
+    Process[] impostor = new Process[1];
+    try (CgroupSandbox sb = new CgroupSandbox("tidreuse");
+        QemuProcess q = QemuProcess.start("2", 1, 2);
+        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+      Vm vm = qtune.attach(q.socket(), ParityTest.spec()).join();
+      int tid = vm.threads().iothread(2).tid();
+      AtomicBoolean swapped = new AtomicBoolean();
+      // after discovery, before the attach burst: iothread2 exits and its TID goes to another process
+      try (AutoCloseable f = io.qtune.host.KernelFaults.install((op, target, value) -> {
+        if (op.equals("write") && swapped.compareAndSet(false, true)) {
+          try {
+            vm.qmp().objectDel("iothread2").join();
+            org.awaitility.Awaitility.await().atMost(TestTime.seconds(10))
+                .until(() -> !Files.exists(Path.of("/proc/" + q.pid() + "/task/" + tid)));
+            impostor[0] = spawnWithPid(tid);
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        }
+        return null;
+      })) {
+        CompletionException e = assertThrows(CompletionException.class, () -> vm.apply(SpecReader.parse(
+            ParityTest.SPEC.replace("\"iothreadpin\": [ {\"iothread\": 1, \"cpuset\": \"1\"} ]",
+                "\"iothreadpin\": [ {\"iothread\": 1, \"cpuset\": \"0\"} ]"))).join());
+        org.junit.jupiter.api.Assumptions.assumeTrue(impostor[0] != null, "could not get tid " + tid + " reused");
+        assertInstanceOf(QtuneException.class, e.getCause(), String.valueOf(e.getCause()));
+        assertTrue(e.getCause().getMessage().contains(String.valueOf(tid)), e.getCause().getMessage());
+      }
+      int ipid = (int) impostor[0].pid();
+      assertFalse(ThreadProbe.cgroup(ipid, ipid, "cpuset").contains(vm.domainPath()),
+          "the process that took the thread's id was moved into the VM's group");
+    } finally {
+      if (impostor[0] != null) {
+        impostor[0].destroyForcibly();
+        impostor[0].waitFor(TestTime.millis(10), TimeUnit.MILLISECONDS);
+      }
+    }
+  }
+
   /** A {@code sleep} at {@code pid}, through the kernel's ns_last_pid (as CRIU restores pids). */
   static Process spawnWithPid(int pid) throws IOException, InterruptedException {
     Path last = Path.of("/proc/sys/kernel/ns_last_pid");
