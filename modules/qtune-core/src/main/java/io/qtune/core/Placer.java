@@ -9,6 +9,7 @@ import io.qtune.host.cgroup.DomainCgroup;
 import io.qtune.host.cgroup.ThreadCgroup;
 import io.qtune.host.cgroup.ThreadGroupName;
 import io.qtune.host.cpu.CpuSet;
+import io.qtune.host.proc.ProcFs;
 import io.qtune.host.sched.SchedPolicy;
 import io.qtune.host.sched.ThreadAffinity;
 import io.qtune.host.sched.ThreadScheduler;
@@ -32,10 +33,12 @@ final class Placer {
 
   private final CgroupBackend backend;
   private final CpuSet online;
+  private final ProcFs proc;
 
-  Placer(CgroupBackend backend, CpuSet online) {
+  Placer(CgroupBackend backend, CpuSet online, ProcFs proc) {
     this.backend = backend;
     this.online = online;
+    this.proc = proc;
   }
 
   /** One thread group's wanted state. {@code cpus} empty means "inherit from the domain group". */
@@ -75,7 +78,7 @@ final class Placer {
    * leaves unset go back to what a fresh group would have); new groups get only the spec's writes,
    * as libvirt does.
    */
-  Map<ThreadGroupName, ThreadCgroup> place(DomainCgroup domain, List<Target> targets, UndoLog undo) {
+  Map<ThreadGroupName, ThreadCgroup> place(DomainCgroup domain, int pid, List<Target> targets, UndoLog undo) {
     Map<ThreadGroupName, ThreadCgroup> groups = new LinkedHashMap<>();
     Map<ThreadCgroup, Collection<Integer>> attach = new LinkedHashMap<>();
     for (Target t : targets) {
@@ -95,6 +98,16 @@ final class Placer {
     // a rollback puts every thread back where it was before this burst, not flat into the
     // domain group: a failed operation on a placed VM keeps its per-vCPU groups. Registered before
     // the burst, so a burst that fails halfway is undone too.
+    // thread IDs come from a discovery that may be seconds old: one that exited since may belong
+    // to another process now. Checked right before the burst (the live operations do the same);
+    // emulator threads that exited are skipped by the burst itself.
+    attach.forEach((g, tids) -> {
+      for (int tid : tids) {
+        if (!g.name().equals(ThreadGroupName.emulator()) && !proc.isTaskOf(pid, tid)) {
+          throw new ForeignThreadException(g.name().dirName(), tid, pid);
+        }
+      }
+    });
     List<Integer> moving = new ArrayList<>();
     attach.values().forEach(moving::addAll);
     if (!moving.isEmpty()) {
@@ -104,7 +117,7 @@ final class Placer {
           origin.put(tid, g);
         }
       }
-      undo.add("memberships of " + moving, () -> restoreMemberships(domain, moving, origin));
+      undo.add("memberships of " + moving, () -> restoreMemberships(domain, pid, moving, origin));
     }
     // one burst. Emulator threads include QEMU's thread-pool workers, which come and go: one that
     // exited since discovery is skipped, not an error.
@@ -154,10 +167,13 @@ final class Placer {
   }
 
   /** Puts threads back into the groups they were in (the domain group itself if in none). */
-  private void restoreMemberships(DomainCgroup domain, List<Integer> tids, Map<Integer, ThreadCgroup> origin) {
+  private void restoreMemberships(DomainCgroup domain, int pid, List<Integer> tids, Map<Integer, ThreadCgroup> origin) {
     Map<ThreadCgroup, List<Integer>> back = new LinkedHashMap<>();
     List<Integer> toDomain = new ArrayList<>();
     for (int tid : tids) {
+      if (!proc.isTaskOf(pid, tid)) {
+        continue; // exited: its ID may be another process's by now
+      }
       ThreadCgroup g = origin.get(tid);
       if (g == null) {
         toDomain.add(tid);

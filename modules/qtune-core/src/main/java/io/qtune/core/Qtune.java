@@ -75,7 +75,7 @@ public final class Qtune implements AutoCloseable {
     }
     this.hostFacts = new HostFacts(topology.online(), topology.maxCpus(), Set.copyOf(nodes), cgroupV2());
     this.validator = new SpecValidator(hostFacts);
-    this.placer = new Placer(backend, topology.online());
+    this.placer = new Placer(backend, topology.online(), proc);
     this.discovery = new Discovery(proc);
     this.state = new StateDir(options.stateDir());
     AtomicInteger n = new AtomicInteger();

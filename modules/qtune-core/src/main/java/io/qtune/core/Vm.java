@@ -198,7 +198,7 @@ public final class Vm implements AutoCloseable {
         }
       }
       domainValues(r, created, undo);
-      qtune.placer().place(domain, Placer.targets(t, r), undo);
+      qtune.placer().place(domain, pid, Placer.targets(t, r), undo);
       if (!t.perVcpuThreads()) {
         // the shared TCG thread is an emulator thread here: its affinity follows the emulator pin
         LOG.info("VM {}: vCPUs share QEMU's threads; vcpupin cannot be applied per vCPU", name);
@@ -405,7 +405,7 @@ public final class Vm implements AutoCloseable {
         if (io == null) {
           throw new OperationFailedException("cannot find new IOThread '" + spec.id() + "' in QEMU monitor.");
         }
-        qtune.placer().place(domain, List.of(Placer.iothreadTarget(io, r)), undo);
+        qtune.placer().place(domain, pid, List.of(Placer.iothreadTarget(io, r)), undo);
         tuning = r;
         return info(io);
       } catch (RuntimeException e) {
@@ -621,7 +621,7 @@ public final class Vm implements AutoCloseable {
             targets.add(Placer.vcpuTarget(v, tuning));
           }
         }
-        qtune.placer().place(domain, targets, undo);
+        qtune.placer().place(domain, pid, targets, undo);
       } catch (RuntimeException e) {
         int failed = undo.rollback();
         refresh();

@@ -60,21 +60,22 @@ class PlacerTest {
           .withPartition(sb.partition());
       DomainCgroup domain = backend.createDomain(layout, pid);
       CpuSet online = qtune.topology().online();
-      Placer placer = new Placer(backend, online);
+      Placer placer = new Placer(backend, online, new io.qtune.host.proc.ProcFs(Path.of("/")));
       CpuSet one = CpuSet.of(online.last());
 
-      placer.place(domain, List.of(new Placer.Target(ThreadGroupName.emulator(), Optional.of(one),
+      placer.place(domain, pid, List.of(new Placer.Target(ThreadGroupName.emulator(), Optional.of(one),
           Optional.empty(), Optional.empty(), Optional.empty(), List.of(deadTid.get(), liveTid.get()),
           Optional.empty())), new UndoLog());
       CgroupView v = CgroupView.live();
       assertTrue(v.threads(layout.domainPath() + "/emulator").contains(liveTid.get()));
       assertEquals(one.toList(), ThreadProbe.cpusAllowedList(pid, liveTid.get()));
 
-      HostException e = assertThrows(HostException.class, () -> placer.place(domain,
+      // a vCPU's thread that is gone is an error: its ID may be another process's by now
+      ForeignThreadException e = assertThrows(ForeignThreadException.class, () -> placer.place(domain, pid,
           List.of(new Placer.Target(ThreadGroupName.vcpu(0), Optional.empty(), Optional.empty(),
               Optional.empty(), Optional.empty(), List.of(deadTid.get()), Optional.empty())),
           new UndoLog()));
-      assertTrue(Placer.exited(e), e.getMessage());
+      assertEquals((long) deadTid.get(), e.tid(), e.getMessage());
     } finally {
       stop.countDown();
       live.join();
