@@ -100,7 +100,10 @@ public final class Vm implements AutoCloseable {
     return threads;
   }
 
-  /** The tuning in force: the spec applied, updated by every live operation. */
+  /**
+   * The tuning in force: the spec applied (or, for a VM opened after an earlier placement, read
+   * back from the kernel), updated by every live operation.
+   */
   public TuningSpec spec() {
     return tuning.spec();
   }
