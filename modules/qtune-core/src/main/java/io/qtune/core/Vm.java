@@ -185,9 +185,7 @@ public final class Vm implements AutoCloseable {
         // the shared TCG thread is an emulator thread here: its affinity follows the emulator pin
         LOG.info("VM {}: vCPUs share QEMU's threads; vcpupin cannot be applied per vCPU", name);
       }
-      if (r.emulatorSched().isPresent()) {
-        Placer.scheduler(pid, r.emulatorSched().get(), undo);
-      }
+      Placer.scheduler(pid, r.emulatorSched(), undo); // none in the spec: back to SCHED_OTHER
       tuning = r;
       qtune.state().record(this);
     } catch (RuntimeException e) {
