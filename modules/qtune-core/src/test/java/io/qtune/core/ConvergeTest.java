@@ -87,16 +87,19 @@ class ConvergeTest {
     ThreadScheduler.set(v0, SchedPolicy.BATCH, 0);
     ThreadScheduler.set(v1, SchedPolicy.IDLE, 0);
     ThreadScheduler.set(io, SchedPolicy.BATCH, 0);
+    ThreadScheduler.set(qemu.pid(), SchedPolicy.IDLE, 0); // emulatorsched is the main thread's
     List<Drift> drift = vm.diff(TuningSpec.named("conv")).join();
     assertTrue(schedulerDrift(drift, v0), "vCPU 0 runs batch: " + drift);
     assertTrue(schedulerDrift(drift, v1), "vCPU 1 runs idle: " + drift);
     assertTrue(schedulerDrift(drift, io), "iothread 1 runs batch: " + drift);
+    assertTrue(schedulerDrift(drift, qemu.pid()), "the main thread runs idle: " + drift);
     assertEquals(BATCH, policy(v0), "diff changes nothing");
 
     vm.apply(TuningSpec.named("conv")).join();
     assertEquals(OTHER, policy(v0));
     assertEquals(OTHER, policy(v1));
     assertEquals(OTHER, policy(io));
+    assertEquals(OTHER, policy(qemu.pid()));
     assertEquals(List.of(), vm.diff(TuningSpec.named("conv")).join());
   }
 

@@ -125,6 +125,10 @@ class LiveTuningTest {
     try (Qtune q = qtune()) {
       Vm vm = q.attach(qemu.socket(), ParityTest.spec()).join();
       vm.setVcpuScheduler("1", "batch", null).join();
+      // policies set by someone else are read back too
+      io.qtune.host.sched.ThreadScheduler.set(vm.threads().iothread(2).tid(),
+          io.qtune.host.sched.SchedPolicy.IDLE, 0);
+      io.qtune.host.sched.ThreadScheduler.set(qemu.pid(), io.qtune.host.sched.SchedPolicy.BATCH, 0);
       vm.close();
     }
     Map<String, String> dump = CgroupDump.of(sandbox.dirs());
@@ -142,6 +146,8 @@ class LiveTuningTest {
       assertEquals(List.of(new TuningSpec.VcpuPin(0, "0"), new TuningSpec.VcpuPin(1, "1")), s.vcpupin());
       assertEquals(List.of(new TuningSpec.IothreadPin(1, "1")), s.iothreadpin());
       assertEquals(List.of(new TuningSpec.VcpuSched("1", "batch", null)), s.vcpusched());
+      assertEquals(List.of(new TuningSpec.IothreadSched("2", "idle", null)), s.iothreadsched());
+      assertEquals(new TuningSpec.EmulatorSched("batch", null), s.emulatorsched());
       // what was read back is exactly what is there: no drift, and applying it is a no-op
       assertEquals(List.of(), vm.diff(s).join());
       vm.apply(s).join();
