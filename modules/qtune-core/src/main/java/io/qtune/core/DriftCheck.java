@@ -6,7 +6,12 @@ import io.qtune.core.spec.VmFacts;
 import io.qtune.host.cgroup.DomainCgroup;
 import io.qtune.host.cgroup.ThreadCgroup;
 import io.qtune.host.cpu.CpuSet;
+import io.qtune.core.spec.ResolvedTuning.Sched;
+import io.qtune.host.cgroup.ThreadGroupName;
+import io.qtune.host.sched.SchedPolicy;
 import io.qtune.host.sched.ThreadAffinity;
+import io.qtune.host.sched.ThreadSchedule;
+import io.qtune.host.sched.ThreadScheduler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -58,8 +63,12 @@ final class DriftCheck {
         out.add(new Drift(where + " cpuset.cpus (unpinned)", d.effectiveCpus().toList(),
             g.get().effectiveCpus().toList()));
       }
-      if (target.mems().isPresent() && !g.get().mems().equals(target.mems().get())) {
-        out.add(new Drift(where + " cpuset.mems", target.mems().get().toList(), g.get().mems().toList()));
+      CpuSet mems = g.get().mems();
+      if (target.mems().isPresent() && !mems.equals(target.mems().get())) {
+        out.add(new Drift(where + " cpuset.mems", target.mems().get().toList(), mems.toList()));
+      } else if (target.mems().isEmpty() && !mems.isEmpty() && !mems.equals(d.effectiveMems())) {
+        // no numatune: the domain's nodes (an empty v2 cpuset.mems inherits them)
+        out.add(new Drift(where + " cpuset.mems", d.effectiveMems().toList(), mems.toList()));
       }
       bandwidth(out, where, g.get(), target.period(), target.quota());
       List<Integer> members = g.get().threads();
@@ -73,9 +82,34 @@ final class DriftCheck {
         if (!aff.equals(mask)) {
           out.add(new Drift("thread " + tid + " (" + target.name().dirName() + ") affinity", mask.toList(), aff.toList()));
         }
+        if (!target.name().equals(ThreadGroupName.emulator())) {
+          scheduler(out, tid, target.name().dirName(), target.sched());
+        }
       }
     }
+    // emulatorsched is the main thread's, as placement sets it
+    scheduler(out, vm.pid(), "emulator", r.emulatorSched());
     return out;
+  }
+
+  /** A policy the spec leaves out is SCHED_OTHER, as placement sets it. */
+  private static void scheduler(List<Drift> out, int tid, String role, Optional<Sched> want) {
+    Sched w = want.orElse(Placer.DEFAULT_SCHED);
+    String have;
+    try {
+      ThreadSchedule now = ThreadScheduler.get(tid);
+      if (now.policy() == w.policy() && now.priority() == w.priority()) {
+        return;
+      }
+      have = name(now.policy(), now.priority());
+    } catch (IllegalArgumentException e) {
+      have = "unknown (" + e.getMessage() + ")"; // SCHED_DEADLINE: not one qtune sets
+    }
+    out.add(new Drift("thread " + tid + " (" + role + ") scheduler", name(w.policy(), w.priority()), have));
+  }
+
+  private static String name(SchedPolicy p, int priority) {
+    return p.realtime() ? p.libvirtName() + " " + priority : p.libvirtName();
   }
 
   private static void bandwidth(List<Drift> out, String where, io.qtune.host.cgroup.CpuCgroup g,

@@ -12,6 +12,7 @@ import io.qtune.host.cpu.CpuSet;
 import io.qtune.host.proc.ProcFs;
 import io.qtune.host.sched.SchedPolicy;
 import io.qtune.host.sched.ThreadAffinity;
+import io.qtune.host.sched.ThreadSchedule;
 import io.qtune.host.sched.ThreadScheduler;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -144,9 +145,11 @@ final class Placer {
       }
     }
     for (Target t : targets) {
-      if (t.sched().isPresent() && !t.name().equals(ThreadGroupName.emulator())) {
+      // a policy the spec leaves out is SCHED_OTHER, as a fresh thread has: set behind qtune's
+      // back or left by an earlier spec, it goes back (the emulator's is the caller's: main thread only)
+      if (!t.name().equals(ThreadGroupName.emulator())) {
         for (int tid : t.tids()) {
-          scheduler(tid, t.sched().get(), undo);
+          scheduler(tid, t.sched(), undo);
         }
       }
     }
@@ -220,8 +223,18 @@ final class Placer {
       // of a group that holds threads (ENOSPC), so both versions get the domain's CPUs written
       setCpus(g, domain.effectiveCpus(), undo);
     }
-    if (t.mems().isPresent() && !g.mems().equals(t.mems().get())) {
-      setMems(g, t.mems().get(), undo);
+    if (t.mems().isPresent()) {
+      if (!g.mems().equals(t.mems().get())) {
+        setMems(g, t.mems().get(), undo);
+      }
+    } else {
+      // numatune removed: back to the domain's nodes (written out, as for CPUs: emptying the
+      // cpuset.mems of a group with threads is ENOSPC on v2; an empty one already inherits)
+      CpuSet mems = g.mems();
+      CpuSet domainMems = domain.effectiveMems();
+      if (!mems.isEmpty() && !mems.equals(domainMems)) {
+        setMems(g, domainMems, undo);
+      }
     }
     long period = t.period().orElse(DEFAULT_PERIOD);
     long quota = t.quota().orElse(UNLIMITED);
@@ -289,8 +302,30 @@ final class Placer {
     undo.add("affinity of " + tid, () -> ThreadAffinity.set(tid, old));
   }
 
+  static final Sched DEFAULT_SCHED = new Sched(SchedPolicy.OTHER, 0);
+
+  /** The spec's policy, or SCHED_OTHER when it sets none. */
+  static void scheduler(int tid, Optional<Sched> s, UndoLog undo) {
+    scheduler(tid, s.orElse(DEFAULT_SCHED), undo);
+  }
+
+  /** Sets {@code s} unless the thread has it; the undo gives back the old policy and priority. */
   static void scheduler(int tid, Sched s, UndoLog undo) {
+    ThreadSchedule old = schedule(tid);
+    if (old.policy() == s.policy() && old.priority() == s.priority()) {
+      return;
+    }
     ThreadScheduler.set(tid, s.policy(), s.priority());
-    undo.add("scheduler of " + tid, () -> ThreadScheduler.set(tid, SchedPolicy.OTHER, 0));
+    undo.add("scheduler of " + tid, () -> ThreadScheduler.set(tid, old.policy(), old.priority()));
+  }
+
+  /** The thread's policy and priority, refused for one qtune could not set back (SCHED_DEADLINE). */
+  static ThreadSchedule schedule(int tid) {
+    try {
+      return ThreadScheduler.get(tid);
+    } catch (IllegalArgumentException e) {
+      throw new OperationFailedException("thread " + tid + " runs a scheduling policy qtune cannot set "
+          + "back if the operation fails (" + e.getMessage() + "); change it first, e.g. with chrt", e);
+    }
   }
 }

@@ -119,7 +119,8 @@ public final class Qtune implements AutoCloseable {
 
   /**
    * Opens a running QEMU without placing anything: for queries, and for live operations, which
-   * place the VM first (with an empty spec) if qtune never placed it.
+   * place the VM first (with an empty spec) if qtune never placed it. A VM placed before starts
+   * from its live tuning, read back from the kernel ({@link Vm#spec()}); nothing is written.
    */
   public CompletableFuture<Vm> open(Path qmpSocket) {
     return QmpClient.connect(loop, qmpSocket, options.qmp()).thenApplyAsync(qmp -> {
@@ -234,6 +235,9 @@ public final class Qtune implements AutoCloseable {
     ResolvedTuning tuning;
     if (spec != null) {
       tuning = validator.resolve(base, new VmFacts(threads.maxVcpus(), iothreadIds(threads, spec)));
+    } else if (domain != null) {
+      // placed before (a one-shot command, a restarted manager): start from what the kernel holds
+      tuning = LiveTuning.read(this, name, domain, threads);
     } else {
       tuning = validator.resolve(base, null);
     }

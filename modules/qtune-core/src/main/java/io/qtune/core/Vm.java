@@ -107,7 +107,10 @@ public final class Vm implements AutoCloseable {
     return threads;
   }
 
-  /** The tuning in force: the spec applied, updated by every live operation. */
+  /**
+   * The tuning in force: the spec applied (or, for a VM opened after an earlier placement, read
+   * back from the kernel), updated by every live operation.
+   */
   public TuningSpec spec() {
     return tuning.spec();
   }
@@ -203,9 +206,7 @@ public final class Vm implements AutoCloseable {
         // the shared TCG thread is an emulator thread here: its affinity follows the emulator pin
         LOG.info("VM {}: vCPUs share QEMU's threads; vcpupin cannot be applied per vCPU", name);
       }
-      if (r.emulatorSched().isPresent()) {
-        Placer.scheduler(pid, r.emulatorSched().get(), undo);
-      }
+      Placer.scheduler(pid, r.emulatorSched(), undo); // none in the spec: back to SCHED_OTHER
       tuning = r;
       qtune.state().record(this);
     } catch (RuntimeException e) {

@@ -49,6 +49,8 @@ interface CgroupNode {
 
     CpuSet mems();
 
+    CpuSet effectiveMems();
+
     CpuStat cpuStat();
 
     long usageNs();

@@ -103,6 +103,11 @@ public abstract sealed class CpuCgroup permits DomainCgroup, ThreadCgroup {
         return node.mems();
     }
 
+    /** The memory nodes the kernel actually grants the group (on v2 an empty cpuset.mems inherits). */
+    public CpuSet effectiveMems() {
+        return node.effectiveMems();
+    }
+
     /** CFS throttling statistics. */
     public CpuStat cpuStat() {
         return node.cpuStat();

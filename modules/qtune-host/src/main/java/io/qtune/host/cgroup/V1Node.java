@@ -172,6 +172,11 @@ final class V1Node implements CgroupNode {
         return list(path("cpuset").resolve("cpuset.mems"));
     }
 
+    @Override
+    public CpuSet effectiveMems() {
+        return list(path("cpuset").resolve("cpuset.effective_mems"));
+    }
+
     static CpuSet list(Path file) {
         String t = CgroupFile.read(file);
         try {

@@ -181,6 +181,11 @@ final class V2Node implements CgroupNode {
     }
 
     @Override
+    public CpuSet effectiveMems() {
+        return V1Node.list(dir.resolve("cpuset.mems.effective"));
+    }
+
+    @Override
     public CpuStat cpuStat() {
         Map<String, Long> kv = V1Node.keyValues(dir.resolve("cpu.stat"));
         return new CpuStat(kv.getOrDefault("nr_periods", 0L), kv.getOrDefault("nr_throttled", 0L),
