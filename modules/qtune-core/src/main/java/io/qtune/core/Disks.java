@@ -1,10 +1,11 @@
 package io.qtune.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qtune.qmp.QmpClient;
 import io.qtune.qmp.model.CpuInstanceProperties;
 import io.qtune.qmp.model.HotpluggableCpu;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +20,6 @@ import java.util.regex.Pattern;
 /** virtio-blk disks on iothreads (blockdev-add + device_add), and QMP device plumbing. */
 final class Disks {
   private static final Pattern TARGET = Pattern.compile("[A-Za-z][A-Za-z0-9_-]{0,30}");
-  private static final byte[] QCOW2_MAGIC = {'Q', 'F', 'I', (byte) 0xfb};
 
   static final Comparator<HotpluggableCpu> SLOT_ORDER = Comparator
       .comparing((HotpluggableCpu h) -> nz(h.props().socketId()))
@@ -59,7 +59,14 @@ final class Disks {
     return "qtune-" + target;
   }
 
-  static void attach(QmpClient qmp, Path file, String target, String iothread) {
+  /**
+   * Attaches {@code file} as a virtio-blk disk on {@code iothread}, in the format the caller names:
+   * never probed, and a qcow2 image's backing file or external data file is never opened.
+   */
+  static void attach(QmpClient qmp, Path file, String target, String iothread, DiskFormat format) {
+    if (format == null) {
+      throw new InvalidInputException("no disk format given for '" + target + "' (allowed: raw, qcow2)");
+    }
     if (!TARGET.matcher(target).matches()) {
       throw new InvalidInputException("disk target '" + target
           + "' must start with a letter and hold only letters, digits, '-' and '_' (at most 31)");
@@ -67,44 +74,72 @@ final class Disks {
     if (!Files.isRegularFile(file)) {
       throw new InvalidInputException("disk image " + file + " does not exist or is not a regular file");
     }
-    String format;
-    try {
-      byte[] head;
-      try (java.io.InputStream in = Files.newInputStream(file)) {
-        head = java.util.Arrays.copyOf(in.readNBytes(4), 4);
-      }
-      format = java.util.Arrays.equals(head, QCOW2_MAGIC) ? "qcow2" : "raw";
-    } catch (IOException e) {
-      throw new InvalidInputException("cannot read disk image " + file + ": " + e.getMessage());
-    }
-    String fileNode = nodeName(target) + "-file";
+    String node = nodeName(target);
+    String fileNode = node + "-file";
     Map<String, Object> proto = new LinkedHashMap<>();
     proto.put("driver", "file");
     proto.put("node-name", fileNode);
     proto.put("filename", file.toAbsolutePath().toString());
-    qmp.blockdevAdd(proto).join();
+    UndoLog undo = new UndoLog();
     try {
-      Map<String, Object> fmt = new LinkedHashMap<>();
-      fmt.put("driver", format);
-      fmt.put("node-name", nodeName(target));
-      fmt.put("file", fileNode);
-      qmp.blockdevAdd(fmt).join();
-      try {
-        Map<String, Object> dev = new LinkedHashMap<>();
-        dev.put("driver", "virtio-blk-pci");
-        dev.put("id", target);
-        dev.put("drive", nodeName(target));
-        dev.put("iothread", iothread);
-        qmp.deviceAdd(dev).join();
-      } catch (CompletionException e) {
-        qmp.blockdevDel(nodeName(target)).join();
-        throw e;
+      qmp.blockdevAdd(proto).join();
+      undo.add("blockdev-del " + fileNode, () -> qmp.blockdevDel(fileNode).join());
+      qmp.execute("blockdev-add", formatNode(format, node, fileNode)).join();
+      undo.add("blockdev-del " + node, () -> qmp.blockdevDel(node).join());
+      if (format == DiskFormat.QCOW2) {
+        refuseDataFile(qmp, node, file);
       }
-    } catch (CompletionException e) {
-      qmp.blockdevDel(fileNode).join();
+      Map<String, Object> dev = new LinkedHashMap<>();
+      dev.put("driver", "virtio-blk-pci");
+      dev.put("id", target);
+      dev.put("drive", node);
+      dev.put("iothread", iothread);
+      qmp.deviceAdd(dev).join();
+    } catch (RuntimeException e) {
+      int failed = undo.rollback();
+      Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof InvalidInputException inv && failed == 0) {
+        throw inv;
+      }
       throw new OperationFailedException("attaching " + file + " as '" + target + "' failed: "
-          + e.getCause().getMessage() + " (changes rolled back)", e.getCause());
+          + cause.getMessage() + (failed == 0 ? " (changes rolled back)"
+              : " (" + failed + " block node(s) could not be removed; see the log)"), cause);
     }
+  }
+
+  /**
+   * The format node. For qcow2, {@code "backing": null}: QEMU would otherwise open whatever
+   * backing file the image's header names (libvirt always gives the chain explicitly; qtune has no
+   * chain support, so a backing file is never opened and unallocated clusters read as zeros).
+   */
+  static ObjectNode formatNode(DiskFormat format, String node, String fileNode) {
+    ObjectNode fmt = JsonNodeFactory.instance.objectNode();
+    fmt.put("driver", format.driver());
+    fmt.put("node-name", node);
+    fmt.put("file", fileNode);
+    if (format == DiskFormat.QCOW2) {
+      fmt.putNull("backing");
+    }
+    return fmt;
+  }
+
+  /**
+   * QEMU opens an external data file named in a qcow2 header by itself ({@code data-file} cannot be
+   * set to null): refuse such an image before any guest sees it; the caller rolls the nodes back.
+   */
+  private static void refuseDataFile(QmpClient qmp, String node, Path file) {
+    for (JsonNode n : qmp.execute("query-named-block-nodes", Map.of("flat", true)).join()) {
+      if (node.equals(n.path("node-name").asText())) {
+        JsonNode dataFile = n.path("image").path("format-specific").path("data").path("data-file");
+        if (!dataFile.isMissingNode() && !dataFile.isNull()) {
+          throw new InvalidInputException("qcow2 image " + file + " names an external data file ("
+              + dataFile.asText() + "); qtune does not open files an image names (no backing or data"
+              + " file), so it cannot attach it");
+        }
+        return;
+      }
+    }
+    throw new OperationFailedException("block node " + node + " is missing after blockdev-add");
   }
 
   static void detach(QmpClient qmp, String target, Duration timeout) {

@@ -2,6 +2,8 @@ package io.qtune.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -116,5 +119,68 @@ class DiskSafetyTest {
       assertFalse(n.path("backing_file").asText().contains("/etc/hostname"), "backing file named: " + n);
     }
     assertNotOpened(vm, Path.of("/etc/hostname"));
+  }
+
+  @Test
+  void aQcow2ImageIsAttachedAsQcow2WhenTheCallerSaysSo() throws Exception {
+    Path img = state.resolve("disk.qcow2");
+    qemuImg("create", "-q", "-f", "qcow2", img.toString(), "1M");
+    Vm vm = vm();
+    vm.attachDisk(img, "vdb", 1, DiskFormat.QCOW2).join();
+    assertEquals("qcow2", node(vm, "qtune-vdb").path("drv").asText());
+    var io = vm.qmp().qomGet("/machine/peripheral/vdb", "iothread").join();
+    assertTrue(io.asText().endsWith("iothread1"), "device vdb served by iothread1: " + io);
+  }
+
+  @Test
+  void theBackingFileAQcow2ImageNamesIsNeverOpened() throws Exception {
+    Path base = state.resolve("base.raw");
+    Path overlay = state.resolve("overlay.qcow2");
+    qemuImg("create", "-q", "-f", "raw", base.toString(), "1M");
+    qemuImg("create", "-q", "-f", "qcow2", "-b", base.toString(), "-F", "raw", overlay.toString());
+    Vm vm = vm();
+    vm.attachDisk(overlay, "vdb", 1, DiskFormat.QCOW2).join();
+    assertEquals("qcow2", node(vm, "qtune-vdb").path("drv").asText());
+    assertNotOpened(vm, base);
+  }
+
+  @Test
+  void aQcow2ImageWithAnExternalDataFileIsRefusedAndNothingIsLeft() throws Exception {
+    // QEMU opens a data file named in the header by itself; it cannot be refused up front
+    Path data = state.resolve("data.raw");
+    Path img = state.resolve("external.qcow2");
+    qemuImg("create", "-q", "-f", "qcow2", "-o", "data_file=" + data, img.toString(), "1M");
+    Vm vm = vm();
+    CompletionException e = assertThrows(CompletionException.class,
+        () -> vm.attachDisk(img, "vdb", 1, DiskFormat.QCOW2).join());
+    assertInstanceOf(InvalidInputException.class, e.getCause(), e.getCause().toString());
+    assertTrue(e.getCause().getMessage().contains("external data file"), e.getCause().getMessage());
+    assertNoQtuneNodes(vm);
+    assertNotOpened(vm, data);
+    assertFalse(vm.qmp().execute("qom-list", Map.of("path", "/machine/peripheral")).join().toString()
+        .contains("\"vdb\""), "no device vdb");
+  }
+
+  @Test
+  void aFormatOtherThanRawOrQcow2IsBadInputAndNothingChanges() throws Exception {
+    for (String name : List.of("vmdk", "QCOW2", "", "qcow")) {
+      InvalidInputException e = assertThrows(InvalidInputException.class, () -> DiskFormat.of(name));
+      assertTrue(e.getMessage().contains("allowed: raw, qcow2"), e.getMessage());
+    }
+    assertEquals(DiskFormat.RAW, DiskFormat.of("raw"));
+    assertEquals(DiskFormat.QCOW2, DiskFormat.of("qcow2"));
+    Path img = state.resolve("disk.raw");
+    qemuImg("create", "-q", "-f", "raw", img.toString(), "1M");
+    Vm vm = vm();
+    CompletionException e = assertThrows(CompletionException.class,
+        () -> vm.attachDisk(img, "vdb", 1, null).join());
+    assertInstanceOf(InvalidInputException.class, e.getCause());
+    assertNoQtuneNodes(vm);
+  }
+
+  static void assertNoQtuneNodes(Vm vm) {
+    List<JsonNode> nodes = blockNodes(vm);
+    assertTrue(nodes.stream().noneMatch(n -> n.path("node-name").asText().startsWith("qtune-")),
+        "a qtune block node was left: " + nodes);
   }
 }
