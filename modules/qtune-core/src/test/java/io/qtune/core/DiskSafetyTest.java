@@ -183,4 +183,83 @@ class DiskSafetyTest {
     assertTrue(nodes.stream().noneMatch(n -> n.path("node-name").asText().startsWith("qtune-")),
         "a qtune block node was left: " + nodes);
   }
+
+  // ---------------------------------------------------------------- q35: hotplug into a free pcie-root-port
+
+  static final String[] Q35_RP1_BUSY_RP2_FREE = {"-machine", "q35",
+      "-device", "pcie-root-port,id=rp1,chassis=1,slot=1,bus=pcie.0",
+      "-device", "pcie-root-port,id=rp2,chassis=2,slot=2,bus=pcie.0",
+      "-device", "virtio-rng-pci,id=rng0,bus=rp1"};
+
+  static String parentBus(Vm vm, String id) {
+    return vm.qmp().qomGet("/machine/peripheral/" + id, "parent_bus").join().asText();
+  }
+
+  @Test
+  void onQ35TheDiskIsHotpluggedIntoAFreePcieRootPort() throws Exception {
+    Path img = state.resolve("disk.raw");
+    qemuImg("create", "-q", "-f", "raw", img.toString(), "1M");
+    Vm vm = vm(Q35_RP1_BUSY_RP2_FREE);
+    vm.attachDisk(img, "vdb", 1).join();
+    assertEquals("/machine/peripheral/rp2/rp2", parentBus(vm, "vdb"), "on the free port, not rp1 (rng0 is there)");
+    assertEquals("/machine/peripheral/rp1/rp1", parentBus(vm, "rng0"));
+    var io = vm.qmp().qomGet("/machine/peripheral/vdb", "iothread").join();
+    assertTrue(io.asText().endsWith("iothread1"), io.toString());
+
+    // now every port is taken: the next disk is refused up front, with the way out
+    Path img2 = state.resolve("disk2.raw");
+    qemuImg("create", "-q", "-f", "raw", img2.toString(), "1M");
+    CompletionException e = assertThrows(CompletionException.class, () -> vm.attachDisk(img2, "vdc", 1).join());
+    assertInstanceOf(InvalidInputException.class, e.getCause(), e.getCause().toString());
+    assertTrue(e.getCause().getMessage().contains("-device pcie-root-port,id=rp1,chassis=1,slot=1,bus=pcie.0"),
+        e.getCause().getMessage());
+    assertTrue(blockNodes(vm).stream().noneMatch(n -> n.path("node-name").asText().startsWith("qtune-vdc")),
+        "vdc's nodes left: " + blockNodes(vm));
+  }
+
+  @Test
+  void onQ35QueryPciShowsTheDiskBehindTheRootPortOnceFirmwareNumberedTheBuses() throws Exception {
+    Path img = state.resolve("disk.raw");
+    qemuImg("create", "-q", "-f", "raw", img.toString(), "1M");
+    Vm vm = vm("-machine", "q35", "-device", "pcie-root-port,id=rp1,chassis=1,slot=1,bus=pcie.0");
+    // query-pci lists what is behind a bridge only once the firmware gave its bus a number
+    vm.qmp().cont().join();
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(300))
+        .until(() -> rootPort(vm, "rp1").path("pci_bridge").path("bus").path("secondary").asInt() > 0);
+    vm.attachDisk(img, "vdb", 1).join();
+    JsonNode behind = rootPort(vm, "rp1").path("pci_bridge").path("devices");
+    assertEquals(1, behind.size(), behind.toString());
+    assertEquals("vdb", behind.get(0).path("qdev_id").asText(), behind.toString());
+  }
+
+  static JsonNode rootPort(Vm vm, String id) {
+    for (JsonNode bus : vm.qmp().execute("query-pci").join()) {
+      for (JsonNode dev : bus.path("devices")) {
+        if (id.equals(dev.path("qdev_id").asText())) {
+          return dev;
+        }
+      }
+    }
+    throw new AssertionError("no " + id + " in query-pci");
+  }
+
+  @Test
+  void onQ35WithEveryPortBusyOrNoPortAtAllTheDiskIsRefusedWithTheAdviceAndNothingIsLeft() throws Exception {
+    Path img = state.resolve("disk.raw");
+    qemuImg("create", "-q", "-f", "raw", img.toString(), "1M");
+    for (String[] machine : List.of(
+        new String[] {"-machine", "q35", "-device", "pcie-root-port,id=rp1,chassis=1,slot=1,bus=pcie.0",
+            "-device", "virtio-rng-pci,id=rng0,bus=rp1"},
+        new String[] {"-machine", "q35"})) {
+      Vm vm = vm(machine);
+      CompletionException e = assertThrows(CompletionException.class, () -> vm.attachDisk(img, "vdb", 1).join());
+      assertInstanceOf(InvalidInputException.class, e.getCause(), e.getCause().toString());
+      String msg = e.getCause().getMessage();
+      assertTrue(msg.contains("no free hotpluggable PCIe port"), msg);
+      assertTrue(msg.contains("-device pcie-root-port,id=rp1,chassis=1,slot=1,bus=pcie.0"), msg);
+      assertNoQtuneNodes(vm);
+      assertFalse(vm.qmp().execute("qom-list", Map.of("path", "/machine/peripheral")).join().toString()
+          .contains("\"vdb\""), "no device vdb");
+    }
+  }
 }
