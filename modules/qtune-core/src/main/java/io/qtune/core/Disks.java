@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qtune.qmp.QmpClient;
+import io.qtune.qmp.QmpCommandException;
 import io.qtune.qmp.model.CpuInstanceProperties;
 import io.qtune.qmp.model.HotpluggableCpu;
 import java.nio.file.Files;
@@ -14,6 +15,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.regex.Pattern;
 
@@ -82,6 +84,8 @@ final class Disks {
     proto.put("filename", file.toAbsolutePath().toString());
     UndoLog undo = new UndoLog();
     try {
+      // where the device goes is settled before the first change: no free port is bad input
+      Optional<String> bus = PciHotplug.busFor(qmp, "disk '" + target + "'");
       qmp.blockdevAdd(proto).join();
       undo.add("blockdev-del " + fileNode, () -> qmp.blockdevDel(fileNode).join());
       qmp.execute("blockdev-add", formatNode(format, node, fileNode)).join();
@@ -94,6 +98,7 @@ final class Disks {
       dev.put("id", target);
       dev.put("drive", node);
       dev.put("iothread", iothread);
+      bus.ifPresent(b -> dev.put("bus", b));
       qmp.deviceAdd(dev).join();
     } catch (RuntimeException e) {
       int failed = undo.rollback();
@@ -105,6 +110,18 @@ final class Disks {
           + cause.getMessage() + (failed == 0 ? " (changes rolled back)"
               : " (" + failed + " block node(s) could not be removed; see the log)"), cause);
     }
+  }
+
+  /**
+   * Whether QEMU's answer to {@code qom-get} means "this object has no such property": class
+   * GenericError, {@code Property 'TYPE.NAME' not found} (QEMU since 2020, e.g. 7.2's
+   * {@code Property 'pcie-root-port.iothread' not found}; {@code '.NAME'} before). Anything else, a
+   * timeout or a closed connection included, is not that answer.
+   */
+  static boolean isPropertyNotFound(QmpCommandException e, String property) {
+    return "GenericError".equals(e.errorClass()) && e.description() != null
+        && Pattern.compile("Property '[^']*\\." + Pattern.quote(property) + "' not found")
+            .matcher(e.description()).matches();
   }
 
   /**
