@@ -8,12 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.qtune.core.spec.SpecReader;
+import io.qtune.qmp.QmpConnectException;
+import io.qtune.qmp.QmpOptions;
 import io.qtune.core.testing.CgroupSandbox;
+import io.qtune.core.testing.LyingQmpServer;
 import io.qtune.core.testing.QemuProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -61,7 +65,19 @@ class DiskSafetyTest {
     args.addAll(List.of(extra));
     QemuProcess q = QemuProcess.start("1", args);
     qemus.add(q);
-    return qtune.attach(q.socket(), SpecReader.parse("{\"name\":\"disktest\"}")).join();
+    // the socket file appears at bind(), a moment before QEMU listens: a refused connect is retried
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (true) {
+      try {
+        return qtune.attach(q.socket(), SpecReader.parse("{\"name\":\"disktest\"}")).join();
+      } catch (CompletionException e) {
+        if (!(e.getCause() instanceof QmpConnectException) || !q.process().isAlive()
+            || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.onSpinWait();
+      }
+    }
   }
 
   static List<JsonNode> blockNodes(Vm vm) {
@@ -261,5 +277,80 @@ class DiskSafetyTest {
       assertFalse(vm.qmp().execute("qom-list", Map.of("path", "/machine/peripheral")).join().toString()
           .contains("\"vdb\""), "no device vdb");
     }
+  }
+
+  // ---------------------------------------------------------------- iothreaddel fails closed
+
+  /**
+   * A liar that says device vdb exists and answers {@code qom-get} (vdb's iothread) with
+   * {@code fault}. Its "threads" are this JVM's main thread (the peer pid), so discovery trusts them;
+   * the VM is opened, not attached, so no thread is moved anywhere.
+   */
+  void deleteIothreadFailsClosed(LyingQmpServer.Reply fault, String expected) throws Exception {
+    long me = ProcessHandle.current().pid();
+    try (LyingQmpServer liar = LyingQmpServer.scripted(state.resolve("liar.sock"), Map.of(
+            "query-cpus-fast", LyingQmpServer.Reply.ok("[{\"cpu-index\": 0, \"qom-path\": "
+                + "\"/machine/unattached/device[0]\", \"thread-id\": " + me + ", \"target\": \"x86_64\"}]"),
+            "query-iothreads", LyingQmpServer.Reply.ok("[{\"id\": \"iothread1\", \"thread-id\": " + me
+                + ", \"poll-max-ns\": 32768, \"poll-grow\": 0, \"poll-shrink\": 0, \"aio-max-batch\": 0}]"),
+            "query-name", LyingQmpServer.Reply.ok("{\"name\": \"liar\"}"),
+            "qom-list", LyingQmpServer.Reply.ok("[{\"name\": \"type\", \"type\": \"string\"}, "
+                + "{\"name\": \"vdb\", \"type\": \"child<virtio-blk-pci>\"}]"),
+            "qom-get", fault,
+            "object-del", LyingQmpServer.Reply.ok("{}")));
+        Qtune q = Qtune.create(QtuneOptions.defaults().withPartition(sandbox.partition()).withStateDir(state)
+            // the stall case waits this long for qom-get; the liar answers everything else at once
+            .withQmp(QmpOptions.defaults().withCommandTimeout(Duration.ofSeconds(10))))) {
+      Vm vm = q.open(liar.socket()).join();
+      CompletionException e = assertThrows(CompletionException.class, () -> vm.deleteIothread(1).join());
+      assertInstanceOf(OperationFailedException.class, e.getCause(), e.getCause().toString());
+      String msg = e.getCause().getMessage();
+      assertTrue(msg.contains("iothread1") || msg.contains("IOThread 1"), msg);
+      assertTrue(msg.contains("vdb"), msg);
+      assertTrue(msg.contains(expected), msg);
+      assertTrue(liar.received().contains("qom-get"), liar.received().toString());
+      assertFalse(liar.received().contains("object-del"), "object-del was sent: " + liar.received());
+    }
+  }
+
+  @Test
+  void iothreaddelIsRefusedWhenQomGetFailsWithAnotherError() throws Exception {
+    deleteIothreadFailsClosed(LyingQmpServer.Reply.error("GenericError", "Device is busy"), "Device is busy");
+    deleteIothreadFailsClosed(LyingQmpServer.Reply.error("DeviceNotFound",
+        "Device '/machine/peripheral/vdb' not found"), "not found");
+    // the right words about the wrong property are not "no iothread" either
+    deleteIothreadFailsClosed(LyingQmpServer.Reply.error("GenericError",
+        "Property 'virtio-blk-pci.iothread-vq-mapping' not found"), "iothread-vq-mapping");
+  }
+
+  @Test
+  void iothreaddelIsRefusedWhenQomGetTimesOut() throws Exception {
+    deleteIothreadFailsClosed(LyingQmpServer.Reply.stall(), "qom-get");
+  }
+
+  @Test
+  void iothreaddelIsRefusedWhenTheConnectionClosesDuringQomGet() throws Exception {
+    deleteIothreadFailsClosed(LyingQmpServer.Reply.hangUp(), "vdb");
+  }
+
+  @Test
+  void aDiskWithoutAnIdStillKeepsItsIothreadFromBeingDeleted() throws Exception {
+    Path img = state.resolve("anon.raw");
+    qemuImg("create", "-q", "-f", "raw", img.toString(), "1M");
+    // -device without id= lives under /machine/peripheral-anon
+    Vm vm = vm("-blockdev", "driver=file,node-name=anon0,filename=" + img,
+        "-device", "virtio-blk-pci,drive=anon0,iothread=iothread1");
+    CompletionException e = assertThrows(CompletionException.class, () -> vm.deleteIothread(1).join());
+    assertInstanceOf(InvalidInputException.class, e.getCause(), e.getCause().toString());
+    assertTrue(e.getCause().getMessage().contains("peripheral-anon"), e.getCause().getMessage());
+    assertEquals(1, vm.qmp().queryIothreads().join().size(), "iothread1 still there");
+  }
+
+  @Test
+  void devicesWithoutAnIothreadPropertyDoNotBlockIothreaddel() throws Exception {
+    // rp1 and rng0 answer qom-get iothread with QEMU's "Property '...iothread' not found"
+    Vm vm = vm(Q35_RP1_BUSY_RP2_FREE);
+    vm.deleteIothread(1).join();
+    assertEquals(0, vm.qmp().queryIothreads().join().size());
   }
 }
