@@ -197,26 +197,49 @@ final class Disks {
     return out;
   }
 
-  /** The devices whose {@code iothread} property names {@code iothreadId}. */
+  /**
+   * The devices whose {@code iothread} property names {@code iothreadId}: by id, or by QOM path for
+   * a device created without one ({@code /machine/peripheral-anon}). Fails closed: only QEMU's
+   * answer "this device has no property 'iothread'" counts as not using it; any other error, a
+   * timeout or a closed connection is {@link OperationFailedException}, so the iothread stays.
+   */
   static List<String> usersOf(QmpClient qmp, String iothreadId) {
     List<String> users = new ArrayList<>();
-    JsonNode list = qmp.execute("qom-list", Map.of("path", "/machine/peripheral")).join();
-    for (JsonNode child : list) {
-      String type = child.path("type").asText("");
-      if (!type.startsWith("child<")) {
-        continue;
-      }
-      String id = child.path("name").asText();
+    for (String container : List.of("/machine/peripheral", "/machine/peripheral-anon")) {
+      JsonNode list;
       try {
-        JsonNode io = qmp.qomGet("/machine/peripheral/" + id, "iothread").join();
+        list = qmp.execute("qom-list", Map.of("path", container)).join();
+      } catch (CompletionException e) {
+        throw cannotTell(iothreadId, "listing the devices in " + container, e);
+      }
+      for (JsonNode child : list) {
+        if (!child.path("type").asText("").startsWith("child<")) {
+          continue;
+        }
+        String name = child.path("name").asText();
+        String path = container + "/" + name;
+        String label = container.equals("/machine/peripheral") ? name : path;
+        JsonNode io;
+        try {
+          io = qmp.qomGet(path, "iothread").join();
+        } catch (CompletionException e) {
+          if (e.getCause() instanceof QmpCommandException q && isPropertyNotFound(q, "iothread")) {
+            continue; // a device without an iothread property
+          }
+          throw cannotTell(iothreadId, "reading the iothread of device '" + label + "'", e);
+        }
         // link properties read back as the object path, /objects/iothreadN
         if (io != null && (iothreadId.equals(io.asText()) || io.asText().endsWith("/" + iothreadId))) {
-          users.add(id);
+          users.add(label);
         }
-      } catch (CompletionException e) {
-        // a device without an iothread property
       }
     }
     return users;
+  }
+
+  private static OperationFailedException cannotTell(String iothreadId, String what, CompletionException e) {
+    Throwable cause = e.getCause() != null ? e.getCause() : e;
+    return new OperationFailedException("cannot tell whether a disk uses " + iothreadId + ": " + what
+        + " failed (" + cause.getMessage() + "); " + iothreadId + " was not deleted (nothing changed)", cause);
   }
 }
