@@ -110,4 +110,20 @@ class DiskCliTest {
     assertTrue(blockNodes().stream().noneMatch(n -> n.path("node-name").asText().startsWith("qtune-")),
         "a block node was left: " + blockNodes());
   }
+
+  @Test
+  void onQ35WithoutAFreePcieRootPortAttachDiskExitsTwoWithTheAdviceAndChangesNothing() throws Exception {
+    qemu.close();
+    qemu = QemuProcess.start("1", List.of("-machine", "q35", "-object", "iothread,id=iothread1"));
+    qtune = new QtuneCommand("--qmp", qemu.socket().toString(), "--state-dir", tmp.resolve("state").toString(),
+        "--partition", sandbox.partition());
+    Path img = tmp.resolve("disk.img");
+    qemuImg("create", "-q", "-f", "raw", img.toString(), "1M");
+    Result r = qtune.run("attach-disk", img.toString(), "vdb", "--iothread", "1");
+    assertEquals(2, r.code(), r.toString());
+    assertTrue(r.err().startsWith("error: no free hotpluggable PCIe port"), r.toString());
+    assertTrue(r.err().contains("-device pcie-root-port,id=rp1,chassis=1,slot=1,bus=pcie.0"), r.toString());
+    assertTrue(blockNodes().stream().noneMatch(n -> n.path("node-name").asText().startsWith("qtune-")),
+        "a block node was left: " + blockNodes());
+  }
 }
