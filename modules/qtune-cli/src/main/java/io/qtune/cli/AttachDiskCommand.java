@@ -1,5 +1,7 @@
 package io.qtune.cli;
 
+import io.qtune.core.DiskFormat;
+import io.qtune.core.InvalidInputException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -25,7 +27,8 @@ final class AttachDiskCommand extends VerbCommand {
   @Option(names = "--driver", paramLabel = "NAME", description = "only qemu (accepted for virsh compatibility)")
   String driver;
 
-  @Option(names = "--subdriver", paramLabel = "FORMAT", description = "raw or qcow2 (default: probed)")
+  @Option(names = "--subdriver", paramLabel = "FORMAT", defaultValue = "raw",
+      description = "the image's format: raw (default, as libvirt) or qcow2; never probed from the image")
   String subdriver;
 
   @Override
@@ -36,14 +39,19 @@ final class AttachDiskCommand extends VerbCommand {
     if (driver != null && !driver.equals("qemu")) {
       throw new BadInputException("--driver '" + driver + "' is not supported (allowed: qemu)");
     }
-    if (subdriver != null && !subdriver.equals("raw") && !subdriver.equals("qcow2")) {
-      throw new BadInputException("--subdriver '" + subdriver + "' is not supported (allowed: raw, qcow2)");
+    DiskFormat format;
+    try {
+      format = DiskFormat.of(subdriver);
+    } catch (InvalidInputException e) {
+      throw new BadInputException("--subdriver '" + subdriver + "' is not supported (allowed: raw, qcow2;"
+          + " the format is never probed from the image)");
     }
     if (!Files.exists(file)) {
       throw new BadInputException("disk image '" + file + "' does not exist");
     }
-    Session.await(vm().attachDisk(file.toAbsolutePath(), target, iothread));
+    Session.await(vm().attachDisk(file.toAbsolutePath(), target, iothread, format));
     printer().result(() -> "Disk attached successfully\n",
-        () -> Map.of("target", target, "file", file.toAbsolutePath().toString(), "iothread", iothread));
+        () -> Map.of("target", target, "file", file.toAbsolutePath().toString(), "iothread", iothread,
+            "format", format.driver()));
   }
 }

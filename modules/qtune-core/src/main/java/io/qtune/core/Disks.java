@@ -1,10 +1,12 @@
 package io.qtune.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qtune.qmp.QmpClient;
+import io.qtune.qmp.QmpCommandException;
 import io.qtune.qmp.model.CpuInstanceProperties;
 import io.qtune.qmp.model.HotpluggableCpu;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,13 +15,13 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.regex.Pattern;
 
 /** virtio-blk disks on iothreads (blockdev-add + device_add), and QMP device plumbing. */
 final class Disks {
   private static final Pattern TARGET = Pattern.compile("[A-Za-z][A-Za-z0-9_-]{0,30}");
-  private static final byte[] QCOW2_MAGIC = {'Q', 'F', 'I', (byte) 0xfb};
 
   static final Comparator<HotpluggableCpu> SLOT_ORDER = Comparator
       .comparing((HotpluggableCpu h) -> nz(h.props().socketId()))
@@ -59,7 +61,14 @@ final class Disks {
     return "qtune-" + target;
   }
 
-  static void attach(QmpClient qmp, Path file, String target, String iothread) {
+  /**
+   * Attaches {@code file} as a virtio-blk disk on {@code iothread}, in the format the caller names:
+   * never probed, and a qcow2 image's backing file or external data file is never opened.
+   */
+  static void attach(QmpClient qmp, Path file, String target, String iothread, DiskFormat format) {
+    if (format == null) {
+      throw new InvalidInputException("no disk format given for '" + target + "' (allowed: raw, qcow2)");
+    }
     if (!TARGET.matcher(target).matches()) {
       throw new InvalidInputException("disk target '" + target
           + "' must start with a letter and hold only letters, digits, '-' and '_' (at most 31)");
@@ -67,44 +76,87 @@ final class Disks {
     if (!Files.isRegularFile(file)) {
       throw new InvalidInputException("disk image " + file + " does not exist or is not a regular file");
     }
-    String format;
-    try {
-      byte[] head;
-      try (java.io.InputStream in = Files.newInputStream(file)) {
-        head = java.util.Arrays.copyOf(in.readNBytes(4), 4);
-      }
-      format = java.util.Arrays.equals(head, QCOW2_MAGIC) ? "qcow2" : "raw";
-    } catch (IOException e) {
-      throw new InvalidInputException("cannot read disk image " + file + ": " + e.getMessage());
-    }
-    String fileNode = nodeName(target) + "-file";
+    String node = nodeName(target);
+    String fileNode = node + "-file";
     Map<String, Object> proto = new LinkedHashMap<>();
     proto.put("driver", "file");
     proto.put("node-name", fileNode);
     proto.put("filename", file.toAbsolutePath().toString());
-    qmp.blockdevAdd(proto).join();
+    UndoLog undo = new UndoLog();
     try {
-      Map<String, Object> fmt = new LinkedHashMap<>();
-      fmt.put("driver", format);
-      fmt.put("node-name", nodeName(target));
-      fmt.put("file", fileNode);
-      qmp.blockdevAdd(fmt).join();
-      try {
-        Map<String, Object> dev = new LinkedHashMap<>();
-        dev.put("driver", "virtio-blk-pci");
-        dev.put("id", target);
-        dev.put("drive", nodeName(target));
-        dev.put("iothread", iothread);
-        qmp.deviceAdd(dev).join();
-      } catch (CompletionException e) {
-        qmp.blockdevDel(nodeName(target)).join();
-        throw e;
+      // where the device goes is settled before the first change: no free port is bad input
+      Optional<String> bus = PciHotplug.busFor(qmp, "disk '" + target + "'");
+      qmp.blockdevAdd(proto).join();
+      undo.add("blockdev-del " + fileNode, () -> qmp.blockdevDel(fileNode).join());
+      qmp.execute("blockdev-add", formatNode(format, node, fileNode)).join();
+      undo.add("blockdev-del " + node, () -> qmp.blockdevDel(node).join());
+      if (format == DiskFormat.QCOW2) {
+        refuseDataFile(qmp, node, file);
       }
-    } catch (CompletionException e) {
-      qmp.blockdevDel(fileNode).join();
+      Map<String, Object> dev = new LinkedHashMap<>();
+      dev.put("driver", "virtio-blk-pci");
+      dev.put("id", target);
+      dev.put("drive", node);
+      dev.put("iothread", iothread);
+      bus.ifPresent(b -> dev.put("bus", b));
+      qmp.deviceAdd(dev).join();
+    } catch (RuntimeException e) {
+      int failed = undo.rollback();
+      Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof InvalidInputException inv && failed == 0) {
+        throw inv;
+      }
       throw new OperationFailedException("attaching " + file + " as '" + target + "' failed: "
-          + e.getCause().getMessage() + " (changes rolled back)", e.getCause());
+          + cause.getMessage() + (failed == 0 ? " (changes rolled back)"
+              : " (" + failed + " block node(s) could not be removed; see the log)"), cause);
     }
+  }
+
+  /**
+   * Whether QEMU's answer to {@code qom-get} means "this object has no such property": class
+   * GenericError, {@code Property 'TYPE.NAME' not found} (QEMU since 2020, e.g. 7.2's
+   * {@code Property 'pcie-root-port.iothread' not found}; {@code '.NAME'} before). Anything else, a
+   * timeout or a closed connection included, is not that answer.
+   */
+  static boolean isPropertyNotFound(QmpCommandException e, String property) {
+    return "GenericError".equals(e.errorClass()) && e.description() != null
+        && Pattern.compile("Property '[^']*\\." + Pattern.quote(property) + "' not found")
+            .matcher(e.description()).matches();
+  }
+
+  /**
+   * The format node. For qcow2, {@code "backing": null}: QEMU would otherwise open whatever
+   * backing file the image's header names (libvirt always gives the chain explicitly; qtune has no
+   * chain support, so a backing file is never opened and unallocated clusters read as zeros).
+   */
+  static ObjectNode formatNode(DiskFormat format, String node, String fileNode) {
+    ObjectNode fmt = JsonNodeFactory.instance.objectNode();
+    fmt.put("driver", format.driver());
+    fmt.put("node-name", node);
+    fmt.put("file", fileNode);
+    if (format == DiskFormat.QCOW2) {
+      fmt.putNull("backing");
+    }
+    return fmt;
+  }
+
+  /**
+   * QEMU opens an external data file named in a qcow2 header by itself ({@code data-file} cannot be
+   * set to null): refuse such an image before any guest sees it; the caller rolls the nodes back.
+   */
+  private static void refuseDataFile(QmpClient qmp, String node, Path file) {
+    for (JsonNode n : qmp.execute("query-named-block-nodes", Map.of("flat", true)).join()) {
+      if (node.equals(n.path("node-name").asText())) {
+        JsonNode dataFile = n.path("image").path("format-specific").path("data").path("data-file");
+        if (!dataFile.isMissingNode() && !dataFile.isNull()) {
+          throw new InvalidInputException("qcow2 image " + file + " names an external data file ("
+              + dataFile.asText() + "); qtune does not open files an image names (no backing or data"
+              + " file), so it cannot attach it");
+        }
+        return;
+      }
+    }
+    throw new OperationFailedException("block node " + node + " is missing after blockdev-add");
   }
 
   static void detach(QmpClient qmp, String target, Duration timeout) {
@@ -145,26 +197,49 @@ final class Disks {
     return out;
   }
 
-  /** The devices whose {@code iothread} property names {@code iothreadId}. */
+  /**
+   * The devices whose {@code iothread} property names {@code iothreadId}: by id, or by QOM path for
+   * a device created without one ({@code /machine/peripheral-anon}). Fails closed: only QEMU's
+   * answer "this device has no property 'iothread'" counts as not using it; any other error, a
+   * timeout or a closed connection is {@link OperationFailedException}, so the iothread stays.
+   */
   static List<String> usersOf(QmpClient qmp, String iothreadId) {
     List<String> users = new ArrayList<>();
-    JsonNode list = qmp.execute("qom-list", Map.of("path", "/machine/peripheral")).join();
-    for (JsonNode child : list) {
-      String type = child.path("type").asText("");
-      if (!type.startsWith("child<")) {
-        continue;
-      }
-      String id = child.path("name").asText();
+    for (String container : List.of("/machine/peripheral", "/machine/peripheral-anon")) {
+      JsonNode list;
       try {
-        JsonNode io = qmp.qomGet("/machine/peripheral/" + id, "iothread").join();
+        list = qmp.execute("qom-list", Map.of("path", container)).join();
+      } catch (CompletionException e) {
+        throw cannotTell(iothreadId, "listing the devices in " + container, e);
+      }
+      for (JsonNode child : list) {
+        if (!child.path("type").asText("").startsWith("child<")) {
+          continue;
+        }
+        String name = child.path("name").asText();
+        String path = container + "/" + name;
+        String label = container.equals("/machine/peripheral") ? name : path;
+        JsonNode io;
+        try {
+          io = qmp.qomGet(path, "iothread").join();
+        } catch (CompletionException e) {
+          if (e.getCause() instanceof QmpCommandException q && isPropertyNotFound(q, "iothread")) {
+            continue; // a device without an iothread property
+          }
+          throw cannotTell(iothreadId, "reading the iothread of device '" + label + "'", e);
+        }
         // link properties read back as the object path, /objects/iothreadN
         if (io != null && (iothreadId.equals(io.asText()) || io.asText().endsWith("/" + iothreadId))) {
-          users.add(id);
+          users.add(label);
         }
-      } catch (CompletionException e) {
-        // a device without an iothread property
       }
     }
     return users;
+  }
+
+  private static OperationFailedException cannotTell(String iothreadId, String what, CompletionException e) {
+    Throwable cause = e.getCause() != null ? e.getCause() : e;
+    return new OperationFailedException("cannot tell whether a disk uses " + iothreadId + ": " + what
+        + " failed (" + cause.getMessage() + "); " + iothreadId + " was not deleted (nothing changed)", cause);
   }
 }

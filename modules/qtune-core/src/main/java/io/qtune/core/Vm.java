@@ -632,13 +632,21 @@ public final class Vm implements AutoCloseable {
     });
   }
 
-  /** Attaches a raw or qcow2 image as a virtio-blk disk served by iothread {@code iothread}. */
+  /** Attaches a raw image (libvirt's default format) as a virtio-blk disk served by {@code iothread}. */
   public CompletableFuture<Void> attachDisk(Path file, String target, int iothread) {
+    return attachDisk(file, target, iothread, DiskFormat.RAW);
+  }
+
+  /**
+   * Attaches an image in the {@code format} the caller names (never probed) as a virtio-blk disk
+   * served by iothread {@code iothread}; a qcow2 image's backing or data file is never opened.
+   */
+  public CompletableFuture<Void> attachDisk(Path file, String target, int iothread, DiskFormat format) {
     return op(() -> {
       if (threads.iothread(iothread) == null) {
         throw new InvalidInputException("iothread " + iothread + " not found");
       }
-      Disks.attach(qmp, file, target, "iothread" + iothread);
+      Disks.attach(qmp, file, target, "iothread" + iothread, format);
       return null;
     });
   }
