@@ -64,7 +64,8 @@ public final class QemuProcess implements AutoCloseable {
           .redirectOutput(dir.resolve("qemu.log").toFile()).start();
       QemuProcess q = new QemuProcess(p, dir, socket);
       long deadline = System.nanoTime() + TestTime.seconds(20).toNanos();
-      while (!Files.exists(socket)) {
+      // the socket file appears a moment before QEMU listens on it: wait until a connect succeeds
+      while (!accepts(socket)) {
         if (!p.isAlive()) {
           String log = Files.readString(dir.resolve("qemu.log"));
           q.close();
@@ -82,6 +83,18 @@ public final class QemuProcess implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
+    }
+  }
+
+  private static boolean accepts(Path socket) {
+    if (!Files.exists(socket)) {
+      return false;
+    }
+    try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      ch.connect(java.net.UnixDomainSocketAddress.of(socket));
+      return true;
+    } catch (IOException e) {
+      return false;
     }
   }
 
