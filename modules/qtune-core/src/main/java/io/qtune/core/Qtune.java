@@ -364,7 +364,13 @@ public final class Qtune implements AutoCloseable {
     Map<String, String> groups;
     try {
       groups = proc.threadCgroups(pid, tid);
-    } catch (RuntimeException gone) {
+    } catch (RuntimeException e) {
+      if (proc.isTaskOf(pid, tid)) {
+        // the thread lives: not knowing its group would make re-adoption create a second
+        // domain group for a placed VM, so the error is the caller's, not "no group"
+        throw new OperationFailedException("cannot read the cgroup of thread " + tid + " of pid " + pid
+            + ": " + e.getMessage(), e);
+      }
       return null;
     }
     if (cgroupV2()) {
