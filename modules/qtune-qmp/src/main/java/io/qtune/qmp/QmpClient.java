@@ -45,6 +45,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,6 +70,21 @@ public final class QmpClient implements AutoCloseable {
   private static final int OOB_IN_FLIGHT = 8; // QMP_REQ_QUEUE_LEN_MAX in QEMU's monitor.h
   private static final int EPIPE = 32;
   private static final int ECONNRESET = 104;
+
+  /** Reads {@code SO_PEERCRED} of the freshly connected channel of {@code socket}. */
+  @FunctionalInterface
+  interface PeerCredentialsRead {
+    io.netty.channel.unix.PeerCredentials read(Path socket, EpollDomainSocketChannel ch) throws IOException;
+  }
+
+  /** The real read: Netty's getsockopt, failing with ChannelException (errno) or IOException. */
+  private static final PeerCredentialsRead SO_PEERCRED = (socket, ch) -> ch.peerCredentials();
+
+  /**
+   * Test seam: wraps the real read, so a test can make it throw (a real kernel will not fail
+   * SO_PEERCRED on demand). Production code never sets it.
+   */
+  static volatile UnaryOperator<PeerCredentialsRead> peerCredentialsFault = UnaryOperator.identity();
 
   private final QmpEventLoop loop;
   private final Path socketPath;
@@ -555,7 +571,8 @@ public final class QmpClient implements AutoCloseable {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
       try {
-        io.netty.channel.unix.PeerCredentials pc = ((EpollDomainSocketChannel) ctx.channel()).peerCredentials();
+        io.netty.channel.unix.PeerCredentials pc = peerCredentialsFault.apply(SO_PEERCRED)
+            .read(socketPath, (EpollDomainSocketChannel) ctx.channel());
         int[] gids = pc.gids();
         peerCredentials = new PeerCredentials(pc.pid(), pc.uid(), gids.length > 0 ? gids[0] : -1);
       } catch (IOException e) {

@@ -4,16 +4,19 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.netty.channel.ChannelException;
 import io.qtune.qmp.testing.FakeQmpServer;
 import io.qtune.qmp.testing.OpenSockets;
 import io.qtune.qmp.testing.QmpThreads;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,12 +29,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -61,6 +68,7 @@ class QmpClientFaultTest {
 
   @AfterEach
   void nothingLeaks() throws Exception {
+    QmpClient.peerCredentialsFault = UnaryOperator.identity();
     if (client != null) {
       client.close();
       assertTrue(client.closeFuture().isDone());
@@ -175,6 +183,57 @@ class QmpClientFaultTest {
     QmpConnectException c = assertInstanceOf(QmpConnectException.class, e);
     assertTrue(c.getMessage().contains(stale.toString()), c.getMessage());
     assertTrue(c.getMessage().contains("refused"), c.getMessage());
+    assertNoSocketLeft(sockets);
+  }
+
+  /**
+   * What Netty raises when getsockopt(SO_PEERCRED) fails, and when the fd is already closed; each
+   * with a server that greets (only the credentials can fail the connect) and one that stays
+   * silent (nothing but the client's own close can free the socket).
+   */
+  static Stream<Arguments> peerCredentialsFailures() {
+    Stream.Builder<Arguments> cases = Stream.builder();
+    for (boolean greets : new boolean[] {true, false}) {
+      cases.add(Arguments.of(new ChannelException("getsockopt() failed: Bad file descriptor"),
+          "getsockopt() failed: Bad file descriptor", greets));
+      cases.add(Arguments.of(new ClosedChannelException(), "ClosedChannelException", greets));
+    }
+    return cases.build();
+  }
+
+  @ParameterizedTest(name = "{0}, server greets: {2}")
+  @MethodSource("peerCredentialsFailures")
+  void peerCredentialsReadFailureFailsTheConnect(Exception fault, String inMessage, boolean greets) {
+    server = FakeQmpServer.start(c -> {
+      if (greets) {
+        c.greet(FakeQmpServer.GREETING_OOB);
+      }
+      c.awaitEof();
+    });
+    Path socket = server.socketPath();
+    AtomicInteger realReads = new AtomicInteger();
+    QmpClient.peerCredentialsFault = real -> (path, ch) -> {
+      io.netty.channel.unix.PeerCredentials pc = real.read(path, ch); // the real getsockopt still runs
+      if (!path.equals(socket)) {
+        return pc;
+      }
+      realReads.incrementAndGet();
+      if (fault instanceof IOException) {
+        throw (IOException) fault;
+      }
+      throw (RuntimeException) fault;
+    };
+    Set<String> sockets = OpenSockets.snapshot();
+    CompletableFuture<QmpClient> connecting = QmpClient.connect(loop, socket, PATIENT);
+    Throwable e = failure(connecting);
+    QmpPeerCredentialsException p = assertInstanceOf(QmpPeerCredentialsException.class, e);
+    assertEquals(socket, p.socketPath());
+    assertTrue(p.getMessage().contains(socket.toString()), p.getMessage());
+    assertTrue(p.getMessage().contains("SO_PEERCRED"), p.getMessage());
+    assertTrue(p.getMessage().contains(inMessage), p.getMessage());
+    assertSame(fault, p.getCause());
+    assertEquals(1, realReads.get());
+    assertServerSawClientClose();
     assertNoSocketLeft(sockets);
   }
 

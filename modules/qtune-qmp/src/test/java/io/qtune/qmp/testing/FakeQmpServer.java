@@ -81,8 +81,8 @@ public final class FakeQmpServer implements AutoCloseable {
   }
 
   /**
-   * True once the accepted connection read EOF (or a reset) because the <em>client</em> closed its
-   * end. Only reads done by the script count, so the script must read to the end (e.g.
+   * True once the accepted connection read EOF (or got a reset or EPIPE) because the <em>client</em>
+   * closed its end. Only I/O done by the script counts, so the script must read to the end (e.g.
    * {@link Conversation#awaitEof()}); this server's own {@link #close()} and a script that closed
    * the connection itself never set it. The way to see, from the other side of the socket, that the
    * client really closed its fd rather than only marking itself closed.
@@ -195,8 +195,13 @@ public final class FakeQmpServer implements AutoCloseable {
 
     public synchronized void sendRaw(byte[] bytes) throws IOException {
       ByteBuffer b = ByteBuffer.wrap(bytes);
-      while (b.hasRemaining()) {
-        ch.write(b);
+      try {
+        while (b.hasRemaining()) {
+          ch.write(b);
+        }
+      } catch (IOException e) { // EPIPE: the client closed its end
+        clientClosed = clientClosed || !shuttingDown;
+        throw e;
       }
     }
 
