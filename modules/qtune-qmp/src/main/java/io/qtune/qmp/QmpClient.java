@@ -111,6 +111,7 @@ public final class QmpClient implements AutoCloseable {
   /**
    * Connects, reads the greeting and negotiates capabilities ({@code oob} when offered and
    * {@link QmpOptions#enableOob()}). Fails with {@link QmpConnectException},
+   * {@link QmpPeerCredentialsException} ({@code SO_PEERCRED} could not be read),
    * {@link QmpTimeoutException} (no greeting within the connect timeout: note QMP serves one client
    * at a time), {@link QmpProtocolException} (not a QMP greeting) or {@link QmpCommandException}.
    */
@@ -192,7 +193,10 @@ public final class QmpClient implements AutoCloseable {
     return oobEnabled;
   }
 
-  /** {@code SO_PEERCRED} of the socket: {@code pid} is QEMU's PID. */
+  /**
+   * {@code SO_PEERCRED} of the socket: {@code pid} is QEMU's PID. Never null on a connected client
+   * (a failed read fails the connect with {@link QmpPeerCredentialsException}).
+   */
   public PeerCredentials peerCredentials() {
     return peerCredentials;
   }
@@ -567,17 +571,22 @@ public final class QmpClient implements AutoCloseable {
     /**
      * SO_PEERCRED is read here, before the first read of the connection: a listener on the connect
      * future could run after the greeting handshake completed {@code connected} (seen under load).
+     * If it fails, the connect fails: a client without QEMU's pid would only fail later, as a
+     * null {@link #peerCredentials()}.
      */
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
+      io.netty.channel.unix.PeerCredentials pc;
       try {
-        io.netty.channel.unix.PeerCredentials pc = peerCredentialsFault.apply(SO_PEERCRED)
-            .read(socketPath, (EpollDomainSocketChannel) ctx.channel());
-        int[] gids = pc.gids();
-        peerCredentials = new PeerCredentials(pc.pid(), pc.uid(), gids.length > 0 ? gids[0] : -1);
-      } catch (IOException e) {
-        LOG.warn("{}: SO_PEERCRED failed", socketPath, e);
+        pc = peerCredentialsFault.apply(SO_PEERCRED).read(socketPath, (EpollDomainSocketChannel) ctx.channel());
+      } catch (IOException | RuntimeException e) { // Netty's native getsockopt throws ChannelException
+        QmpPeerCredentialsException failure = new QmpPeerCredentialsException(socketPath, e);
+        connected.completeExceptionally(failure);
+        closeWith(new QmpConnectionClosedException(socketPath, failure.getMessage(), failure));
+        return; // closed: nothing downstream needs to know it was ever active
       }
+      int[] gids = pc.gids();
+      peerCredentials = new PeerCredentials(pc.pid(), pc.uid(), gids.length > 0 ? gids[0] : -1);
       super.channelActive(ctx);
     }
 
