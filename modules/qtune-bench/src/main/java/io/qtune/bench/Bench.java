@@ -114,10 +114,6 @@ public final class Bench {
       deleteTree(dir);
     }
     long took = (System.nanoTime() - start) / 1_000_000_000L;
-    if (PeerCredRace.HITS.get() > 0) {
-      notes.add("QmpClient peer-credential race hit " + PeerCredRace.HITS.get()
-          + " time(s) in this JVM (retried; see docs/benchmarks.md)");
-    }
     notes.add("load average at start / end: " + load0 + " / " + loadavg());
     String table = Tables.markdown(rows);
     String results = "Measured " + machine.date() + (quick ? " (--quick: fewer iterations)" : "")

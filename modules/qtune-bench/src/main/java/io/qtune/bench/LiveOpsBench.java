@@ -39,7 +39,7 @@ final class LiveOpsBench {
 
   Map<String, Sample> run() {
     try (QemuVm qemu = QemuVm.start(dir, "liveops", 2, 64, 1)) {
-      Vm vm = PeerCredRace.retry(() -> qtune.attach(qemu.socket(), Specs.spec("liveops", 2, ncpu, true)).join());
+      Vm vm = qtune.attach(qemu.socket(), Specs.spec("liveops", 2, ncpu, true)).join();
       try {
         String last = String.valueOf(ncpu - 1);
         Map<String, IntConsumer> ops = new LinkedHashMap<>();

@@ -109,7 +109,7 @@ final class Tables {
         + Long.parseLong(s.get("rss_kb")) / 1024 + " MB", "", ""));
     rows.add(Row.info("5", "… drift check (`vm.diff`) of all " + count,
         ms(s.get("drift_total_ns")) + " sequential, " + ms(s.get("drift_concurrent_ns")) + " all at once; "
-            + s.get("drifted") + " drifted; peer-credential race retries: " + s.get("peercred_retries"), "", ""));
+            + s.get("drifted") + " drifted", "", ""));
     rows.add(Row.info("5", "… (starting the " + count + " QEMUs, 10 at a time; not qtune)", ms(s.get("start_ns")), "", ""));
     return rows;
   }

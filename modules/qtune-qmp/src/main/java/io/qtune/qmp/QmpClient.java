@@ -45,6 +45,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,6 +70,21 @@ public final class QmpClient implements AutoCloseable {
   private static final int OOB_IN_FLIGHT = 8; // QMP_REQ_QUEUE_LEN_MAX in QEMU's monitor.h
   private static final int EPIPE = 32;
   private static final int ECONNRESET = 104;
+
+  /** Reads {@code SO_PEERCRED} of the freshly connected channel of {@code socket}. */
+  @FunctionalInterface
+  interface PeerCredentialsRead {
+    io.netty.channel.unix.PeerCredentials read(Path socket, EpollDomainSocketChannel ch) throws IOException;
+  }
+
+  /** The real read: Netty's getsockopt, failing with ChannelException (errno) or IOException. */
+  private static final PeerCredentialsRead SO_PEERCRED = (socket, ch) -> ch.peerCredentials();
+
+  /**
+   * Test seam: wraps the real read, so a test can make it throw (a real kernel will not fail
+   * SO_PEERCRED on demand). Production code never sets it.
+   */
+  static volatile UnaryOperator<PeerCredentialsRead> peerCredentialsFault = UnaryOperator.identity();
 
   private final QmpEventLoop loop;
   private final Path socketPath;
@@ -95,6 +111,7 @@ public final class QmpClient implements AutoCloseable {
   /**
    * Connects, reads the greeting and negotiates capabilities ({@code oob} when offered and
    * {@link QmpOptions#enableOob()}). Fails with {@link QmpConnectException},
+   * {@link QmpPeerCredentialsException} ({@code SO_PEERCRED} could not be read),
    * {@link QmpTimeoutException} (no greeting within the connect timeout: note QMP serves one client
    * at a time), {@link QmpProtocolException} (not a QMP greeting) or {@link QmpCommandException}.
    */
@@ -176,7 +193,10 @@ public final class QmpClient implements AutoCloseable {
     return oobEnabled;
   }
 
-  /** {@code SO_PEERCRED} of the socket: {@code pid} is QEMU's PID. */
+  /**
+   * {@code SO_PEERCRED} of the socket: {@code pid} is QEMU's PID. Never null on a connected client
+   * (a failed read fails the connect with {@link QmpPeerCredentialsException}).
+   */
   public PeerCredentials peerCredentials() {
     return peerCredentials;
   }
@@ -551,16 +571,22 @@ public final class QmpClient implements AutoCloseable {
     /**
      * SO_PEERCRED is read here, before the first read of the connection: a listener on the connect
      * future could run after the greeting handshake completed {@code connected} (seen under load).
+     * If it fails, the connect fails: a client without QEMU's pid would only fail later, as a
+     * null {@link #peerCredentials()}.
      */
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
+      io.netty.channel.unix.PeerCredentials pc;
       try {
-        io.netty.channel.unix.PeerCredentials pc = ((EpollDomainSocketChannel) ctx.channel()).peerCredentials();
-        int[] gids = pc.gids();
-        peerCredentials = new PeerCredentials(pc.pid(), pc.uid(), gids.length > 0 ? gids[0] : -1);
-      } catch (IOException e) {
-        LOG.warn("{}: SO_PEERCRED failed", socketPath, e);
+        pc = peerCredentialsFault.apply(SO_PEERCRED).read(socketPath, (EpollDomainSocketChannel) ctx.channel());
+      } catch (IOException | RuntimeException e) { // Netty's native getsockopt throws ChannelException
+        QmpPeerCredentialsException failure = new QmpPeerCredentialsException(socketPath, e);
+        connected.completeExceptionally(failure);
+        closeWith(new QmpConnectionClosedException(socketPath, failure.getMessage(), failure));
+        return; // closed: nothing downstream needs to know it was ever active
       }
+      int[] gids = pc.gids();
+      peerCredentials = new PeerCredentials(pc.pid(), pc.uid(), gids.length > 0 ? gids[0] : -1);
       super.channelActive(ctx);
     }
 

@@ -80,6 +80,24 @@ public final class FakeQmpServer implements AutoCloseable {
     return done;
   }
 
+  /**
+   * True once the accepted connection read EOF (or got a reset or EPIPE) because the <em>client</em>
+   * closed its end. Only I/O done by the script counts, so the script must read to the end (e.g.
+   * {@link Conversation#awaitEof()}); this server's own {@link #close()} and a script that closed
+   * the connection itself never set it. The way to see, from the other side of the socket, that the
+   * client really closed its fd rather than only marking itself closed.
+   */
+  public boolean sawClientClose() {
+    Conversation c = conversation;
+    return c != null && c.clientClosed;
+  }
+
+  /** True when the script closed the connection itself (the client's close is then unobservable). */
+  public boolean closedByScript() {
+    Conversation c = conversation;
+    return c != null && c.closedByScript;
+  }
+
   /** True while the server thread runs (to assert nothing leaks). */
   public boolean isRunning() {
     return thread.isAlive();
@@ -119,6 +137,9 @@ public final class FakeQmpServer implements AutoCloseable {
   public static final class Conversation {
     private final UnixSocketChannel ch;
     private final ByteBuffer in = ByteBuffer.allocate(64 * 1024).flip();
+    private volatile boolean shuttingDown; // our own close: the EOF it causes is not the client's
+    private volatile boolean clientClosed;
+    private volatile boolean closedByScript;
 
     Conversation(UnixSocketChannel ch) {
       this.ch = ch;
@@ -136,9 +157,16 @@ public final class FakeQmpServer implements AutoCloseable {
           line.write(b);
         }
         in.clear();
-        int n = ch.read(in);
+        int n;
+        try {
+          n = ch.read(in);
+        } catch (IOException e) { // ECONNRESET: the client closed with our data unread
+          clientClosed = clientClosed || !shuttingDown;
+          throw e;
+        }
         in.flip();
         if (n < 0) {
+          clientClosed = clientClosed || !shuttingDown;
           return null;
         }
       }
@@ -167,8 +195,13 @@ public final class FakeQmpServer implements AutoCloseable {
 
     public synchronized void sendRaw(byte[] bytes) throws IOException {
       ByteBuffer b = ByteBuffer.wrap(bytes);
-      while (b.hasRemaining()) {
-        ch.write(b);
+      try {
+        while (b.hasRemaining()) {
+          ch.write(b);
+        }
+      } catch (IOException e) { // EPIPE: the client closed its end
+        clientClosed = clientClosed || !shuttingDown;
+        throw e;
       }
     }
 
@@ -199,10 +232,12 @@ public final class FakeQmpServer implements AutoCloseable {
 
     /** Closes the connection (the client sees EOF). */
     public void close() throws IOException {
+      closedByScript = true;
       ch.close();
     }
 
     void shutdown() {
+      shuttingDown = true;
       try {
         ch.shutdownInput();
         ch.shutdownOutput();
