@@ -38,19 +38,30 @@ public final class ThreadProbe {
     throw new AssertionError(key + " missing in /proc/" + pid + "/task/" + tid + "/status");
   }
 
-  /** The thread's group in the hierarchy whose controller list contains {@code controller}. */
+  /**
+   * The thread's group in the v1 hierarchy whose controller list contains {@code controller}, or
+   * on a cgroup v2 host (no such v1 hierarchy) its group in the unified tree: the same question
+   * on every host kind, so no assertion compares null with null on v2.
+   */
   public static String cgroup(int pid, int tid, String controller) {
+    String unified = null;
     try {
       for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/task/" + tid + "/cgroup"))) {
         String[] f = line.split(":", 3);
         if (List.of(f[1].split(",")).contains(controller)) {
           return f[2];
         }
+        if (f[0].equals("0") && f[1].isEmpty()) {
+          unified = f[2];
+        }
       }
     } catch (IOException e) {
       throw new AssertionError(e);
     }
-    return null;
+    if (unified == null) {
+      throw new AssertionError("thread " + tid + " of " + pid + " is in no '" + controller + "' hierarchy");
+    }
+    return unified;
   }
 
   public static List<Integer> tasks(int pid) {
