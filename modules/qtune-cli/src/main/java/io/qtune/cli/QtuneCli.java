@@ -15,8 +15,9 @@ import picocli.CommandLine.ScopeType;
  * {@link Exit#BAD_INPUT} bad input (nothing changed). {@link #main} always ends with
  * {@code System.exit}: Netty's non-daemon threads must not keep the JVM alive.
  */
-@Command(name = "qtune", mixinStandardHelpOptions = true, versionProvider = Version.class,
-    sortOptions = false, usageHelpAutoWidth = true,
+// scope INHERIT gives every verb -h/--help (and -V) too, as virsh's VERB --help
+@Command(name = "qtune", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
+    versionProvider = Version.class, sortOptions = false, usageHelpAutoWidth = true,
     description = "Place and tune a QEMU VM's threads (vCPUs, emulator, iothreads) like libvirt, "
         + "over QMP and cgroups, without libvirtd.",
     footerHeading = "%nExit status:%n",
@@ -27,7 +28,8 @@ import picocli.CommandLine.ScopeType;
         IothreadAddCommand.class, IothreadDelCommand.class, IothreadPinCommand.class,
         SchedInfoCommand.class, SetVcpusCommand.class, AttachDiskCommand.class,
         DetachDiskCommand.class, ApplyCommand.class, DiffCommand.class, LaunchCommand.class,
-        PsCommand.class, GcCommand.class, ShellCommand.class, CdsTrainCommand.class})
+        PsCommand.class, GcCommand.class, ShellCommand.class, CdsTrainCommand.class,
+        CommandLine.HelpCommand.class})
 public final class QtuneCli implements Runnable {
 
   @Option(names = "--qmp", paramLabel = "SOCKET", scope = ScopeType.INHERIT,
