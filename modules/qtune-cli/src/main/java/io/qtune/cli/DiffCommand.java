@@ -16,7 +16,7 @@ final class DiffCommand extends VerbCommand {
   @Override
   void execute() {
     TuningSpec s = SpecFile.read(spec);
-    List<Drift> drift = Session.await(vm().diff(s));
+    List<Drift> drift = await(vm().diff(s));
     printer().result(() -> VirshText.drift(drift, spec.toString()), () -> JsonViews.drift(drift));
   }
 }

@@ -58,6 +58,11 @@ public final class QtuneCli implements Runnable {
       description = "no table headers and no blank line after the output (virsh -q)")
   boolean quiet;
 
+  @Option(names = "--timeout", paramLabel = "SECONDS", scope = ScopeType.INHERIT, defaultValue = "30",
+      description = "give up when QEMU has not answered within SECONDS: one deadline for all of a "
+          + "command's QMP exchanges, for each line in the shell (default: ${DEFAULT-VALUE})")
+  int timeout;
+
   @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
       description = "log what qtune does to stderr")
   boolean verbose;
