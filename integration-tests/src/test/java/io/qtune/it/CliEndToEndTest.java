@@ -267,9 +267,10 @@ class CliEndToEndTest {
     assertEquals(0, json(ok(qtune.run("--json", "diff", spec.toString()))).size());
 
     ok(qtune.run("vcpupin", "0", "0"));
-    Result drift = ok(qtune.run("diff", spec.toString()));
+    Result drift = qtune.run("diff", spec.toString());
+    assertEquals(3, drift.code(), "drift is exit 3\n" + drift);
     assertTrue(drift.out().contains("vcpu"), drift.toString());
-    JsonNode d = json(ok(qtune.run("--json", "diff", spec.toString())));
+    JsonNode d = json(qtune.run("--json", "diff", spec.toString()));
     assertTrue(d.size() >= 1 && d.get(0).has("expected") && d.get(0).has("actual"), d.toString());
   }
 

@@ -12,7 +12,7 @@ import picocli.CommandLine.ScopeType;
  * ({@code --qmp}) or by the name qtune recorded for it ({@code --name}).
  *
  * <p>Exit status: {@link Exit#OK} done, {@link Exit#FAILED} the operation failed,
- * {@link Exit#BAD_INPUT} bad input (nothing changed). {@link #main} always ends with
+ * {@link Exit#BAD_INPUT} bad input (nothing changed), {@link Exit#DRIFT} diff found drift. {@link #main} always ends with
  * {@code System.exit}: Netty's non-daemon threads must not keep the JVM alive.
  */
 // scope INHERIT gives every verb -h/--help (and -V) too, as virsh's VERB --help
@@ -21,7 +21,8 @@ import picocli.CommandLine.ScopeType;
     description = "Place and tune a QEMU VM's threads (vCPUs, emulator, iothreads) like libvirt, "
         + "over QMP and cgroups, without libvirtd.",
     footerHeading = "%nExit status:%n",
-    footer = {"  0  done", "  1  the operation failed", "  2  bad input (nothing was changed)"},
+    footer = {"  0  done", "  1  the operation failed", "  2  bad input (nothing was changed)",
+        "  3  diff found drift"},
     subcommands = {
         NodeCpuMapCommand.class, TopologyCommand.class, VcpuInfoCommand.class,
         VcpuPinCommand.class, EmulatorPinCommand.class, IothreadInfoCommand.class,
