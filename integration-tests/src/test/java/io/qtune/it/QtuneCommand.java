@@ -21,9 +21,20 @@ final class QtuneCommand {
   }
 
   private final List<String> globals;
+  private final List<String> wrapper;
 
   QtuneCommand(String... globals) {
-    this.globals = List.of(globals);
+    this(List.of(), List.of(globals));
+  }
+
+  private QtuneCommand(List<String> wrapper, List<String> globals) {
+    this.wrapper = wrapper;
+    this.globals = globals;
+  }
+
+  /** The same, run under {@code wrapper} (e.g. {@code unshare -n}). */
+  QtuneCommand under(String... wrapper) {
+    return new QtuneCommand(List.of(wrapper), globals);
   }
 
   static Path repoRoot() {
@@ -43,7 +54,7 @@ final class QtuneCommand {
 
   /** The process for {@code args} (after the global options), started from the repository root. */
   ProcessBuilder builder(String... args) {
-    List<String> cmd = new ArrayList<>();
+    List<String> cmd = new ArrayList<>(wrapper);
     cmd.add(launcher().toString());
     cmd.addAll(globals);
     cmd.addAll(List.of(args));

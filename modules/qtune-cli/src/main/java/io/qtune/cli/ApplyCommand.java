@@ -22,12 +22,12 @@ final class ApplyCommand extends VerbCommand {
   void execute() {
     TuningSpec s = SpecFile.read(spec);
     Path socket = session().socket();
-    Vm vm = Session.await(session().qtune().attach(socket, s));
+    Vm vm = await(session().qtune().attach(socket, s));
     session().adopt(vm);
     printer().result(() -> "VM '" + vm.name() + "' (pid " + vm.pid() + ") placed in " + vm.domainPath() + "\n",
         () -> JsonViews.vm(vm));
     if (watch) {
-      Session.await(vm.exited());
+      Session.awaitWithoutDeadline(vm.exited());
       if (!printer().json()) {
         System.err.println("qtune: VM '" + vm.name() + "' exited; its groups are removed");
       }

@@ -14,15 +14,15 @@ final class EmulatorPinCommand extends VerbCommand {
   @Override
   void execute() {
     if (cpulist != null) {
-      Session.await(vm().pinEmulator(cpulist));
+      await(vm().pinEmulator(cpulist));
       if (printer().json()) {
-        printer().json(JsonViews.emulatorPin(Session.await(vm().emulatorPin())));
+        printer().json(JsonViews.emulatorPin(await(vm().emulatorPin())));
       } else {
         printer().text("");
       }
       return;
     }
-    CpuSet cpus = Session.await(vm().emulatorPin());
+    CpuSet cpus = await(vm().emulatorPin());
     printer().result(() -> VirshText.emulatorPin(cpus, !printer().quiet()), () -> JsonViews.emulatorPin(cpus));
   }
 }

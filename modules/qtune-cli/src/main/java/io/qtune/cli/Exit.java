@@ -8,6 +8,8 @@ public final class Exit {
   public static final int FAILED = 1;
   /** The input was refused before anything was changed. */
   public static final int BAD_INPUT = 2;
+  /** {@code diff} found drift (like diff(1)'s 1, but 1 is taken by failures): scripts can tell. */
+  public static final int DRIFT = 3;
 
   private Exit() {}
 }

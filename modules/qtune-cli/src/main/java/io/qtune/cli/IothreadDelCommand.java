@@ -12,7 +12,7 @@ final class IothreadDelCommand extends VerbCommand {
   @Override
   void execute() {
     int n = id.value();
-    Session.await(vm().deleteIothread(n));
-    printer().result(() -> "", () -> JsonViews.iothreadInfo(Session.await(vm().iothreadInfo())));
+    await(vm().deleteIothread(n));
+    printer().result(() -> "", () -> JsonViews.iothreadInfo(await(vm().iothreadInfo())));
   }
 }

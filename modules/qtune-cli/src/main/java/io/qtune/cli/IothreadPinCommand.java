@@ -15,7 +15,7 @@ final class IothreadPinCommand extends VerbCommand {
 
   @Override
   void execute() {
-    Session.await(vm().pinIothread(id, cpulist));
-    printer().result(() -> "", () -> JsonViews.iothreadInfo(Session.await(vm().iothreadInfo())));
+    await(vm().pinIothread(id, cpulist));
+    printer().result(() -> "", () -> JsonViews.iothreadInfo(await(vm().iothreadInfo())));
   }
 }

@@ -58,7 +58,9 @@ final class LaunchCommand extends VerbCommand {
     Path operatorSocket = Session.operatorSocket(root.stateDir, s.name());
     args.addAll(java.util.List.of("-qmp", "unix:" + operatorSocket + ",server=on,wait=off"));
     LaunchOptions o = new LaunchOptions(root.qmp, paused, Duration.ofSeconds(startTimeout), log);
-    Vm vm = Session.await(session().qtune().launch(s, args, o));
+    // QEMU's start-up has its own bound; --timeout covers the QMP exchanges after it
+    session().extendDeadline(Duration.ofSeconds(startTimeout));
+    Vm vm = await(session().qtune().launch(s, args, o));
     session().adopt(vm);
     Thread stop = new Thread(() -> {
       if (!vm.exited().isDone()) {
@@ -72,7 +74,7 @@ final class LaunchCommand extends VerbCommand {
     Runtime.getRuntime().addShutdownHook(stop);
     printer().result(() -> "VM '" + vm.name() + "' launched: pid " + vm.pid() + ", QMP socket "
         + vm.qmp().socketPath() + ", group " + vm.domainPath() + "\n", () -> JsonViews.vm(vm));
-    Session.await(vm.exited());
+    Session.awaitWithoutDeadline(vm.exited());
     try {
       java.nio.file.Files.deleteIfExists(operatorSocket);
     } catch (java.io.IOException e) {

@@ -2,7 +2,9 @@ package io.qtune.cli;
 
 /**
  * slf4j-simple reads its settings once, when the first logger is made: set them before that.
- * Quiet by default (warnings and errors only); {@code -v} shows what qtune does.
+ * Quiet by default: qtune's warnings and errors, and only errors from libraries (Netty warns on
+ * every command on a host without a network interface, which is not the user's business);
+ * {@code -v} shows what qtune does and the libraries' warnings.
  */
 final class Logging {
   private static boolean verbose;
@@ -18,7 +20,8 @@ final class Logging {
         verbose = true;
       }
     }
-    setDefault("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
+    setDefault("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "error");
+    setDefault("org.slf4j.simpleLogger.log.io.qtune", verbose ? "info" : "warn");
     setDefault("org.slf4j.simpleLogger.logFile", "System.err");
     setDefault("org.slf4j.simpleLogger.showThreadName", "false");
     setDefault("org.slf4j.simpleLogger.levelInBrackets", "true");

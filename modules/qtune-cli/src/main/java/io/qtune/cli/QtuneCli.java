@@ -12,22 +12,25 @@ import picocli.CommandLine.ScopeType;
  * ({@code --qmp}) or by the name qtune recorded for it ({@code --name}).
  *
  * <p>Exit status: {@link Exit#OK} done, {@link Exit#FAILED} the operation failed,
- * {@link Exit#BAD_INPUT} bad input (nothing changed). {@link #main} always ends with
+ * {@link Exit#BAD_INPUT} bad input (nothing changed), {@link Exit#DRIFT} diff found drift. {@link #main} always ends with
  * {@code System.exit}: Netty's non-daemon threads must not keep the JVM alive.
  */
-@Command(name = "qtune", mixinStandardHelpOptions = true, versionProvider = Version.class,
-    sortOptions = false, usageHelpAutoWidth = true,
+// scope INHERIT gives every verb -h/--help (and -V) too, as virsh's VERB --help
+@Command(name = "qtune", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
+    versionProvider = Version.class, sortOptions = false, usageHelpAutoWidth = true,
     description = "Place and tune a QEMU VM's threads (vCPUs, emulator, iothreads) like libvirt, "
         + "over QMP and cgroups, without libvirtd.",
     footerHeading = "%nExit status:%n",
-    footer = {"  0  done", "  1  the operation failed", "  2  bad input (nothing was changed)"},
+    footer = {"  0  done", "  1  the operation failed", "  2  bad input (nothing was changed)",
+        "  3  diff found drift"},
     subcommands = {
         NodeCpuMapCommand.class, TopologyCommand.class, VcpuInfoCommand.class,
         VcpuPinCommand.class, EmulatorPinCommand.class, IothreadInfoCommand.class,
         IothreadAddCommand.class, IothreadDelCommand.class, IothreadPinCommand.class,
         SchedInfoCommand.class, SetVcpusCommand.class, AttachDiskCommand.class,
         DetachDiskCommand.class, ApplyCommand.class, DiffCommand.class, LaunchCommand.class,
-        PsCommand.class, GcCommand.class, ShellCommand.class, CdsTrainCommand.class})
+        PsCommand.class, GcCommand.class, ShellCommand.class, CdsTrainCommand.class,
+        CommandLine.HelpCommand.class})
 public final class QtuneCli implements Runnable {
 
   @Option(names = "--qmp", paramLabel = "SOCKET", scope = ScopeType.INHERIT,
@@ -55,6 +58,11 @@ public final class QtuneCli implements Runnable {
   @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT,
       description = "no table headers and no blank line after the output (virsh -q)")
   boolean quiet;
+
+  @Option(names = "--timeout", paramLabel = "SECONDS", scope = ScopeType.INHERIT, defaultValue = "30",
+      description = "give up when QEMU has not answered within SECONDS: one deadline for all of a "
+          + "command's QMP exchanges, for each line in the shell (default: ${DEFAULT-VALUE})")
+  int timeout;
 
   @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
       description = "log what qtune does to stderr")

@@ -5,9 +5,16 @@ import io.qtune.core.QtuneOptions;
 import io.qtune.core.StateDir;
 import io.qtune.core.Vm;
 import io.qtune.host.topology.HostTopology;
+import io.qtune.qmp.QmpOptions;
+import io.qtune.qmp.QmpTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * One invocation's (or one shell's) connection: the control plane and the VM, each made on first
@@ -30,10 +37,17 @@ final class Session implements AutoCloseable {
     }
   }
 
+  /** How long an abandoned operation may take to fail and roll back once its connection is closed. */
+  private static final long ROLLBACK_GRACE_SECONDS = 10;
+
   private final Target target;
   private Qtune qtune;
   private Vm vm;
   private HostTopology topology;
+  /** The running command's deadline (--timeout): one for all of its QMP exchanges together. */
+  private int timeoutSeconds = 30;
+  private long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+  private Path socketInUse;
 
   Session(Target target) {
     this.target = target;
@@ -43,11 +57,37 @@ final class Session implements AutoCloseable {
     return target;
   }
 
+  /**
+   * Starts a command's deadline: every {@link #await} of the command shares it (a one-shot command,
+   * or one line of the shell).
+   */
+  synchronized void startDeadline(int seconds) {
+    if (seconds < 1) {
+      throw new BadInputException("--timeout must be at least 1 second, got " + seconds);
+    }
+    timeoutSeconds = seconds;
+    deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+  }
+
+  /** Moves the running command's deadline later (launch: QEMU's start-up has its own bound). */
+  synchronized void extendDeadline(Duration more) {
+    deadline += more.toNanos();
+  }
+
+  /** What is left of the deadline (at least 1 ms: QMP timeouts must be positive). */
+  synchronized Duration remaining() {
+    return Duration.ofNanos(Math.max(deadline - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(1)));
+  }
+
   /** The control plane (topology, cgroups, the QMP event loop). */
   synchronized Qtune qtune() {
     if (qtune == null) {
+      // QMP's own timeouts no longer than the command's: a stalled peer is cut off at the deadline
+      // (QMP's defaults, 30 s per exchange, made one stall cost 30 s per exchange)
+      Duration left = remaining();
       QtuneOptions o = QtuneOptions.defaults().withStateDir(target.stateDir())
-          .withPartition(target.partition());
+          .withPartition(target.partition())
+          .withQmp(QmpOptions.defaults().withConnectTimeout(left).withCommandTimeout(left));
       qtune = Qtune.create(o);
     }
     return qtune;
@@ -67,19 +107,24 @@ final class Session implements AutoCloseable {
   /** The VM named by {@code --qmp} or {@code --name}, opened (not placed) on first use. */
   synchronized Vm vm() {
     if (vm == null) {
-      vm = await(open());
+      CompletableFuture<Vm> opening = open();
+      try {
+        vm = await(opening);
+      } catch (DeadlineException e) {
+        // a VM that opens after all is nobody's: close it, or it holds QEMU's only QMP client slot
+        opening.thenAccept(Vm::close);
+        throw e;
+      }
     }
     return vm;
   }
 
   private CompletableFuture<Vm> open() {
-    if (target.qmp() != null) {
-      return qtune().open(existingSocket());
+    if (target.qmp() == null && target.name() == null) {
+      throw new BadInputException("name the VM with --qmp SOCKET or --name NAME");
     }
-    if (target.name() != null) {
-      return qtune().open(socket());
-    }
-    throw new BadInputException("name the VM with --qmp SOCKET or --name NAME");
+    Path socket = socket();
+    return qtune().open(socket);
   }
 
   /**
@@ -91,7 +136,7 @@ final class Session implements AutoCloseable {
   }
 
   /** The QMP socket of the VM, from {@code --qmp} or the state record of {@code --name}. */
-  Path socket() {
+  synchronized Path socket() {
     if (target.qmp() != null) {
       return existingSocket();
     }
@@ -100,7 +145,8 @@ final class Session implements AutoCloseable {
       StateDir.Entry e = state.find(target.name()).orElseThrow(() -> new BadInputException(
           "no VM named '" + target.name() + "' in " + target.stateDir() + known(state)));
       Path operator = operatorSocket(target.stateDir(), target.name());
-      return Files.exists(operator) ? operator : Path.of(e.qmpSocket());
+      socketInUse = Files.exists(operator) ? operator : Path.of(e.qmpSocket());
+      return socketInUse;
     }
     throw new BadInputException("name the VM with --qmp SOCKET or --name NAME");
   }
@@ -115,6 +161,7 @@ final class Session implements AutoCloseable {
     if (!Files.exists(p)) {
       throw new BadInputException("QMP socket '" + p + "' does not exist");
     }
+    socketInUse = p;
     return p;
   }
 
@@ -123,8 +170,71 @@ final class Session implements AutoCloseable {
     this.vm = v;
   }
 
-  static <T> T await(CompletableFuture<T> f) {
+  /**
+   * The result of {@code f} within what is left of the command's deadline. When the deadline
+   * passes, the VM's QMP connection is closed (which fails the stalled exchange, so the operation
+   * rolls back as for any QMP failure, given a short grace to do so) and the command fails with
+   * {@link DeadlineException}; the shell's next line opens a new connection.
+   */
+  <T> T await(CompletableFuture<T> f) {
+    long left;
+    synchronized (this) {
+      left = deadline - System.nanoTime();
+    }
+    try {
+      return f.get(Math.max(left, 0), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      abandon(f);
+      throw deadlinePassed();
+    } catch (ExecutionException e) {
+      if (qmpTimedOut(e.getCause())) {
+        abandon(f);
+        throw deadlinePassed();
+      }
+      throw new CompletionException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CompletionException(e);
+    }
+  }
+
+  /** Waits for {@code f} with no deadline: a VM's exit (apply --watch, launch). */
+  static <T> T awaitWithoutDeadline(CompletableFuture<T> f) {
     return f.join();
+  }
+
+  private void abandon(CompletableFuture<?> f) {
+    Vm v;
+    synchronized (this) {
+      v = vm;
+      vm = null;
+    }
+    if (v != null) {
+      try {
+        v.close();
+        f.get(ROLLBACK_GRACE_SECONDS, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        // it failed (as expected once the connection is gone) or is still stuck: either way done
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+  }
+
+  /** A QMP exchange timed out (its timeout is the command's remaining time); not a guest event wait. */
+  private static boolean qmpTimedOut(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof QmpTimeoutException q && !q.command().equals("(event)")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private synchronized DeadlineException deadlinePassed() {
+    return new DeadlineException("no answer from QEMU within --timeout " + timeoutSeconds + " s"
+        + (socketInUse == null ? "" : " (QMP socket " + socketInUse + ")"));
   }
 
   /**

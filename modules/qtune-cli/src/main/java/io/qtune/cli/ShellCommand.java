@@ -92,6 +92,10 @@ final class ShellCommand extends VerbCommand {
     if (root.quiet) {
       args.add("--quiet");
     }
+    if (words.stream().noneMatch(w -> w.equals("--timeout") || w.startsWith("--timeout="))) {
+      // each line gets its own deadline of the shell's --timeout, unless it gives one
+      args.add("--timeout=" + root.timeout);
+    }
     args.addAll(words);
     return lines.execute(args.toArray(String[]::new));
   }

@@ -20,15 +20,15 @@ final class VcpuPinCommand extends VerbCommand {
   @Override
   void execute() {
     if (cpulist != null) {
-      Session.await(vm().pinVcpu(vcpu, cpulist));
+      await(vm().pinVcpu(vcpu, cpulist));
       if (printer().json()) {
-        printer().json(JsonViews.vcpuPins(Session.await(vm().vcpuPins())));
+        printer().json(JsonViews.vcpuPins(await(vm().vcpuPins())));
       } else {
         printer().text("");
       }
       return;
     }
-    Map<Integer, CpuSet> pins = Session.await(vm().vcpuPins());
+    Map<Integer, CpuSet> pins = await(vm().vcpuPins());
     if (vcpu != null) {
       if (!pins.containsKey(vcpu)) {
         throw new BadInputException("vcpu " + vcpu + " is out of range of live cpu count " + pins.size());

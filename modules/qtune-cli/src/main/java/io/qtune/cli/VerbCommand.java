@@ -2,6 +2,7 @@ package io.qtune.cli;
 
 import io.qtune.core.Vm;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine.ParentCommand;
 
 /** A verb: reaches the global options, the session and the printer through the root command. */
@@ -25,8 +26,15 @@ abstract class VerbCommand implements Callable<Integer> {
     return session().topology().maxCpus();
   }
 
+  /** {@code f}'s result within the command's --timeout (see {@link Session#await}). */
+  <T> T await(CompletableFuture<T> f) {
+    return session().await(f);
+  }
+
   @Override
   public final Integer call() {
+    // the deadline counts from here: one for the whole command, or for one line of the shell
+    session().startDeadline(root.timeout);
     return run();
   }
 
