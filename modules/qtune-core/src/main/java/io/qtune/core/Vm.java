@@ -175,6 +175,7 @@ public final class Vm implements AutoCloseable {
           }
           d.remove();
         });
+        qtune.afterDomainCreated.run();
       }
       domainValues(r, created, undo);
       qtune.placer().place(domain, Placer.targets(t, r), undo);
