@@ -673,7 +673,10 @@ public final class Vm implements AutoCloseable {
       if (domain != null) {
         Optional<ThreadCgroup> g = domain.findThread(ThreadGroupName.emulator());
         if (g.isPresent()) {
-          return ThreadAffinity.get(pid).intersect(g.get().cpus());
+          // v2 leaves cpuset.cpus empty until someone pins ("the parent's"): virsh shows the CPUs
+          // the emulator may run on, which cpuset.cpus.effective holds
+          CpuSet cpus = g.get().cpus();
+          return ThreadAffinity.get(pid).intersect(cpus.isEmpty() ? g.get().effectiveCpus() : cpus);
         }
       }
       return ThreadAffinity.get(pid);
