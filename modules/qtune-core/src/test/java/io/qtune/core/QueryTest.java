@@ -1,6 +1,8 @@
 package io.qtune.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qtune.core.spec.SpecReader;
 import io.qtune.core.testing.CgroupSandbox;
@@ -8,7 +10,10 @@ import io.qtune.core.testing.CgroupView;
 import io.qtune.core.testing.QemuProcess;
 import io.qtune.core.testing.TestTime;
 import io.qtune.core.testing.ThreadProbe;
+import io.qtune.host.cpu.CpuSet;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -59,5 +64,27 @@ class QueryTest {
     assertEquals(online(), vm.emulatorPin().join().toList());
     assertEquals(online(), CgroupView.live().effectiveCpus(vm.domainPath() + "/emulator"));
     assertEquals(online(), ThreadProbe.cpusAllowedList(qemu.pid(), qemu.pid()));
+  }
+
+  /**
+   * virsh vcpuinfo prints the online vCPUs only; virsh vcpupin (query) lists every slot up to
+   * maxcpus. QEMU runs -smp 2,maxcpus=4.
+   */
+  @Test
+  void vcpuinfoListsOnlineVcpusOnlyAndVcpupinEverySlot() {
+    List<VcpuInfo> info = vm.vcpuInfo().join();
+    assertEquals(List.of(0, 1), info.stream().map(VcpuInfo::vcpu).toList());
+    for (VcpuInfo v : info) {
+      assertTrue(ThreadProbe.tasks(qemu.pid()).contains(v.tid()), "vcpu" + v.vcpu() + " tid " + v.tid());
+      assertNotEquals("offline", v.state());
+      assertEquals(ThreadProbe.cpusAllowedList(qemu.pid(), v.tid()), v.affinity().toList());
+    }
+    Map<Integer, CpuSet> pins = vm.vcpuPins().join();
+    assertEquals(List.of(0, 1, 2, 3), List.copyOf(pins.keySet()));
+    for (VcpuInfo v : info) {
+      assertEquals(v.affinity(), pins.get(v.vcpu()));
+    }
+    assertEquals(online(), pins.get(2).toList(), "an unplugged slot shows the host's CPUs");
+    assertEquals(online(), pins.get(3).toList());
   }
 }
