@@ -59,18 +59,15 @@ final class VirshText {
     sb.append(pad(label, 22)).append(' ').append(value).append('\n');
   }
 
-  /** virsh vcpuinfo: a block per vCPU, blank lines between; "CPU time" only when non-zero. */
+  /** virsh vcpuinfo: a block per online vCPU, blank lines between; "CPU time" only when non-zero. */
   static String vcpuInfo(List<VcpuInfo> vcpus, int hostCpus) {
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < vcpus.size(); i++) {
       VcpuInfo v = vcpus.get(i);
-      boolean offline = "offline".equals(v.state());
       sb.append(field("VCPU:", String.valueOf(v.vcpu())));
-      sb.append(field("CPU:", offline || v.cpu() < 0 ? "N/A" : String.valueOf(v.cpu())));
+      sb.append(field("CPU:", v.cpu() < 0 ? "N/A" : String.valueOf(v.cpu())));
       sb.append(field("State:", v.state()));
-      if (offline) {
-        sb.append(field("CPU time:", "N/A"));
-      } else if (v.cpuTimeNs() != 0) {
+      if (v.cpuTimeNs() != 0) {
         sb.append(field("CPU time:", seconds(v.cpuTimeNs(), 10) + "s"));
       }
       sb.append(field("CPU Affinity:", v.affinity().toVirshMap(hostCpus)));

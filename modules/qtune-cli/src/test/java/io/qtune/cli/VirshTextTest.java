@@ -15,7 +15,7 @@ class VirshTextTest {
   void vcpuinfoBlocksAsVirshPrintsThem() {
     List<VcpuInfo> v = List.of(new VcpuInfo(0, 101, 1, "running", 3_279_400_000_000L, CpuSet.parse("0-1")),
         new VcpuInfo(1, 102, 0, "sleeping", 0, CpuSet.parse("1")),
-        new VcpuInfo(2, 0, -1, "offline", 0, CpuSet.parse("0-1")));
+        new VcpuInfo(2, 103, -1, "sleeping", 0, CpuSet.parse("0-1")));
     assertEquals(""
         + "VCPU:           0\n"
         + "CPU:            1\n"
@@ -30,8 +30,7 @@ class VirshTextTest {
         + "\n"
         + "VCPU:           2\n"
         + "CPU:            N/A\n"
-        + "State:          offline\n"
-        + "CPU time:       N/A\n"
+        + "State:          sleeping\n"
         + "CPU Affinity:   yy\n", VirshText.vcpuInfo(v, 2));
   }
 

@@ -61,6 +61,11 @@ public final class Qtune implements AutoCloseable {
   private final Discovery discovery;
   private final StateDir state;
   private final ExecutorService workers;
+  /**
+   * Test seam: runs on the placing thread right after a placement created a VM's domain group and
+   * moved QEMU into it, before any thread group exists (SafetyTest kills QEMU there).
+   */
+  volatile Runnable afterDomainCreated = () -> {};
 
   private Qtune(QtuneOptions options) {
     this.options = options;

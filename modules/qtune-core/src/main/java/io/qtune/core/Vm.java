@@ -199,6 +199,7 @@ public final class Vm implements AutoCloseable {
           qtune.state().record(this);
           domain = qtune.backend().createDomain(layout, pid);
         }
+        qtune.afterDomainCreated.run();
       }
       domainValues(r, created, undo);
       qtune.placer().place(domain, pid, Placer.targets(t, r), undo);
@@ -661,7 +662,7 @@ public final class Vm implements AutoCloseable {
 
   // ---------------------------------------------------------------- queries
 
-  /** virsh vcpuinfo: one entry per vCPU slot (offline slots included, as virsh shows them). */
+  /** virsh vcpuinfo: one entry per online vCPU (virsh prints no unplugged slot). */
   public CompletableFuture<List<VcpuInfo>> vcpuInfo() {
     return op(this::vcpuInfoNow);
   }
@@ -669,27 +670,29 @@ public final class Vm implements AutoCloseable {
   private List<VcpuInfo> vcpuInfoNow() {
     VmThreads t = refresh();
     List<VcpuInfo> out = new ArrayList<>();
-    for (int i = 0; i < t.maxVcpus(); i++) {
-      VcpuThread v = t.vcpu(i);
-      if (v == null) {
-        CpuSet pin = tuning.vcpuPins().getOrDefault(i, qtune.hostFacts().onlineCpus());
-        out.add(new VcpuInfo(i, 0, -1, "offline", 0, pin));
-        continue;
-      }
+    for (VcpuThread v : t.vcpus()) {
       int tid = v.tid() > 0 ? v.tid() : pid;
       Optional<ThreadStat> st = qtune.proc().thread(pid, tid);
-      out.add(new VcpuInfo(i, v.tid(), st.map(ThreadStat::lastCpu).orElse(-1),
+      out.add(new VcpuInfo(v.index(), v.tid(), st.map(ThreadStat::lastCpu).orElse(-1),
           st.map(s -> state(s.state())).orElse("unknown"), st.map(ThreadStat::cpuTimeNs).orElse(0L),
           st.map(ThreadStat::cpusAllowed).orElseGet(() -> ThreadAffinity.get(tid))));
     }
     return out;
   }
 
-  /** virsh vcpupin (query): the affinity of every vCPU slot. */
+  /**
+   * virsh vcpupin (query): every vCPU slot up to maxcpus, as virsh lists them; an unplugged slot
+   * shows its recorded pin, else the host's CPUs.
+   */
   public CompletableFuture<Map<Integer, CpuSet>> vcpuPins() {
     return op(() -> {
+      Map<Integer, CpuSet> live = new java.util.HashMap<>();
+      vcpuInfoNow().forEach(v -> live.put(v.vcpu(), v.affinity()));
       Map<Integer, CpuSet> out = new LinkedHashMap<>();
-      vcpuInfoNow().forEach(v -> out.put(v.vcpu(), v.affinity()));
+      for (int i = 0; i < threads.maxVcpus(); i++) {
+        CpuSet a = live.get(i);
+        out.put(i, a != null ? a : tuning.vcpuPins().getOrDefault(i, qtune.hostFacts().onlineCpus()));
+      }
       return out;
     });
   }
@@ -700,7 +703,10 @@ public final class Vm implements AutoCloseable {
       if (domain != null) {
         Optional<ThreadCgroup> g = domain.findThread(ThreadGroupName.emulator());
         if (g.isPresent()) {
-          return ThreadAffinity.get(pid).intersect(g.get().cpus());
+          // v2 leaves cpuset.cpus empty until someone pins ("the parent's"): virsh shows the CPUs
+          // the emulator may run on, which cpuset.cpus.effective holds
+          CpuSet cpus = g.get().cpus();
+          return ThreadAffinity.get(pid).intersect(cpus.isEmpty() ? g.get().effectiveCpus() : cpus);
         }
       }
       return ThreadAffinity.get(pid);

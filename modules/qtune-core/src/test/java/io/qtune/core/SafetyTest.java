@@ -2,6 +2,7 @@ package io.qtune.core;
 
 import io.qtune.core.testing.TestTime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,10 +12,13 @@ import io.qtune.core.testing.LyingQmpServer;
 import io.qtune.core.testing.QemuProcess;
 import io.qtune.core.testing.ThreadProbe;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -73,76 +77,97 @@ class SafetyTest {
     }
   }
 
+  /**
+   * QEMU is killed right after the attach created its domain group, before a single thread group
+   * exists (a seam in the placement, so the kill lands there every time): the attach must fail
+   * with a typed error and leave no group and no state record.
+   */
   @Test
   void sigkillDuringAttachLeavesNoGroup() throws Exception {
     try (CgroupSandbox sb = new CgroupSandbox("coretest");
         QemuProcess q = QemuProcess.start("8", 1, 2);
         Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+      List<List<String>> groupsAtKill = new CopyOnWriteArrayList<>();
+      qtune.afterDomainCreated = () -> {
+        groupsAtKill.add(groupsUnder(sb));
+        q.kill(); // waits until QEMU is reaped: every thread ID the attach discovered is gone
+      };
       CompletableFuture<Vm> attach = qtune.attach(q.socket(), ParityTest.spec());
-      // SIGKILL as soon as placement has started (the domain group appears), or right away
-      long deadline = System.nanoTime() + TestTime.seconds(10).toNanos();
-      while (sb.dirs().isEmpty() && !attach.isDone() && System.nanoTime() < deadline) {
-        Thread.onSpinWait();
-      }
-      q.kill();
-      Vm vm = null;
-      try {
-        vm = attach.join();
-      } catch (CompletionException e) {
-        assertInstanceOf(QtuneException.class, e.getCause(), e.getCause().toString());
-      }
-      if (vm != null) {
-        // placement won the race: the VM's death must still remove its groups
-        vm.exited().get(TestTime.millis(20), java.util.concurrent.TimeUnit.MILLISECONDS);
-      }
+      ExecutionException e = assertThrows(ExecutionException.class,
+          () -> attach.get(TestTime.millis(30), TimeUnit.MILLISECONDS), "the attach must fail, not succeed");
+      assertEquals(1, groupsAtKill.size(), "QEMU was killed once, mid-attach");
+      assertFalse(groupsAtKill.get(0).isEmpty(), "the domain group existed when QEMU died");
+      assertFalse(q.process().isAlive());
+      assertInstanceOf(QtuneException.class, e.getCause(), e.getCause().toString());
+      assertTrue(e.getCause().getMessage().startsWith("placing VM 'vm1' failed"), e.getCause().getMessage());
       assertNoGroupsLeft(sb);
+      assertEquals(List.of(), qtune.state().all(), "no state record");
     }
   }
 
+  /**
+   * The launched process is SIGKILLed as soon as it sits in its new domain group (still the
+   * waiting shell, or QEMU if it already executed): long before QEMU could answer QMP, so the kill
+   * always lands mid-launch. The launch must fail with a typed error that says QEMU was killed,
+   * and leave no group, no state record and no socket.
+   */
   @Test
   void sigkillDuringLaunchGivesATypedErrorAndNoGroup() throws Exception {
     try (CgroupSandbox sb = new CgroupSandbox("coretest");
         Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
-      List<String> args = QemuProcess.baseArgs("8");
-      args.addAll(List.of("-pidfile", state.resolve("victim.pid").toString()));
-      CompletableFuture<Vm> launch = qtune.launch(ParityTest.spec(), args, TestTime.launch());
-      long deadline = System.nanoTime() + TestTime.seconds(20).toNanos();
-      Integer pid = null;
-      while (pid == null && System.nanoTime() < deadline && !launch.isDone()) {
-        pid = findQemu(state.resolve("victim.pid").toString());
-      }
-      if (pid != null) {
-        new ProcessBuilder("kill", "-9", String.valueOf(pid)).start().waitFor();
-      }
-      Vm vm = null;
-      try {
-        vm = launch.join();
-      } catch (CompletionException e) {
-        assertInstanceOf(QtuneException.class, e.getCause(), e.getCause().toString());
-      }
-      if (vm != null) {
-        vm.exited().get(TestTime.millis(20), java.util.concurrent.TimeUnit.MILLISECONDS);
-      }
+      CompletableFuture<Vm> launch = qtune.launch(ParityTest.spec(), QemuProcess.baseArgs("8"), TestTime.launch());
+      int pid = awaitMemberOfAGroup(sb, launch);
+      assertFalse(launch.isDone(), "the launch is still running when its process is killed");
+      new ProcessBuilder("kill", "-9", String.valueOf(pid)).start().waitFor();
+      ExecutionException e = assertThrows(ExecutionException.class,
+          () -> launch.get(TestTime.millis(30), TimeUnit.MILLISECONDS), "the launch must fail, not succeed");
+      assertInstanceOf(QtuneException.class, e.getCause(), e.getCause().toString());
+      String msg = e.getCause().getMessage();
+      assertTrue(msg.startsWith("launching VM 'vm1' failed") && msg.contains("status 137"),
+          "the error names the kill (128 + SIGKILL): " + msg);
+      assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "pid " + pid + " is gone");
       assertNoGroupsLeft(sb);
+      assertEquals(List.of(), qtune.state().all(), "no state record");
+      assertFalse(java.nio.file.Files.exists(state.resolve("vm1.json")));
+      assertFalse(java.nio.file.Files.exists(state.resolve("vm1.qmp")), "QMP socket removed");
     }
   }
 
-  private static Integer findQemu(String marker) {
-    try (var procs = java.nio.file.Files.list(Path.of("/proc"))) {
-      for (Path p : procs.filter(x -> x.getFileName().toString().matches("\\d+")).toList()) {
-        try {
-          String cmd = java.nio.file.Files.readString(p.resolve("cmdline")).replace('\0', ' ');
-          if (cmd.startsWith("qemu-system") && cmd.contains(marker)) {
-            return Integer.parseInt(p.getFileName().toString());
+  /** Group directories below the sandbox's partition, relative to it, in every hierarchy. */
+  private static List<String> groupsUnder(CgroupSandbox sb) {
+    List<String> out = new ArrayList<>();
+    for (Path dir : sb.dirs()) {
+      try (var s = java.nio.file.Files.walk(dir)) {
+        s.filter(p -> !p.equals(dir) && java.nio.file.Files.isDirectory(p))
+            .forEach(p -> out.add(dir.relativize(p).toString()));
+      } catch (java.io.IOException | java.io.UncheckedIOException e) {
+        // a group removed while walking
+      }
+    }
+    return out;
+  }
+
+  /** The first process found in a group below the partition (polled every millisecond). */
+  private static int awaitMemberOfAGroup(CgroupSandbox sb, CompletableFuture<Vm> op) throws Exception {
+    long deadline = System.nanoTime() + TestTime.seconds(20).toNanos();
+    while (System.nanoTime() < deadline && !op.isDone()) {
+      for (Path dir : sb.dirs()) {
+        try (var s = java.nio.file.Files.walk(dir)) {
+          for (Path procs : s.filter(p -> p.getFileName().toString().equals("cgroup.procs")
+              && !p.getParent().equals(dir)).toList()) {
+            String text = java.nio.file.Files.readString(procs).trim();
+            if (!text.isEmpty()) {
+              return Integer.parseInt(text.split("\n")[0].trim());
+            }
           }
-        } catch (Exception ignored) {
-          // raced
+        } catch (java.io.IOException | java.io.UncheckedIOException raced) {
+          // a group created or removed while walking
         }
       }
-    } catch (Exception ignored) {
-      // raced
+      Thread.sleep(1);
     }
-    return null;
+    throw new AssertionError("no process appeared in a group under " + sb.partition()
+        + (op.isDone() ? " before the operation ended: " + op : " in time"));
   }
 
   private static void assertNoGroupsLeft(CgroupSandbox sb) {
