@@ -70,10 +70,10 @@ final class PackedAllocator implements Allocator {
             a.takeUncore(why);
         }
         if (!spreadCores && !a.done()) {
-            a.takeFullCores(pool.sortedCores());
+            a.takeFullCores(a.left().sortedCores());
         }
         if (!a.done()) {
-            List<Integer> order = spreadCores ? pool.spreadCpus() : pool.sortedCpus();
+            List<Integer> order = spreadCores ? a.left().spreadCpus() : a.left().sortedCpus();
             if (spreadCores) {
                 why.add(new Decision("distribute_across_cores", "one thread per core before any second thread"));
             }
@@ -88,15 +88,18 @@ final class PackedAllocator implements Allocator {
 
     /** The kubelet's accumulator: what is taken so far and what is still needed. */
     private final class Acc {
-        private final Pool pool;
         private final Pool left;
         private final BitSet result = new BitSet();
         private int needed;
 
         Acc(Pool pool, int n) {
-            this.pool = pool;
             this.left = pool.restrict(pool.free());
             this.needed = n;
+        }
+
+        /** The CPUs not taken yet: every order is computed on these, as the kubelet does. */
+        Pool left() {
+            return left;
         }
 
         boolean done() {
