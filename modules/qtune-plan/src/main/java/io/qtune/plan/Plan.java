@@ -23,8 +23,9 @@ public record Plan(CpuSet cpus, Map<Integer, Integer> pinning, CpuSet sharedCpus
         CpuSet emulatorPin, CpuSet held, Map<Integer, Integer> guestNuma, CpuSet hostNodes, CpuSet realtimeVcpus,
         List<Decision> decisions) {
     public Plan {
-        pinning = Map.copyOf(pinning);
-        guestNuma = Map.copyOf(guestNuma);
+        // sorted, so printing a plan twice prints the same text
+        pinning = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(pinning));
+        guestNuma = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(guestNuma));
         decisions = List.copyOf(decisions);
     }
 

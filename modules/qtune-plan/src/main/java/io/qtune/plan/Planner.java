@@ -145,8 +145,15 @@ public final class Planner {
             Topology.Groups level = opt.alignBySocket() ? topo.sockets() : topo.nodes();
             String unit = opt.alignBySocket() ? "socket" : "NUMA node";
             int[] must = affinity(level);
-            int need = vcpuAlloc.need(count, emu);
+            // the emulator joins the vCPUs' nodes unless that takes more nodes than the vCPUs alone
+            int need = vcpuAlloc.need(count, 0);
             int[] chosen = NodeChooser.choose(pool, vcpuAlloc, level, need, opt.numaStrategy(), must);
+            int[] withEmulator = emu == 0 ? null
+                    : NodeChooser.choose(pool, vcpuAlloc, level, vcpuAlloc.need(count, emu), opt.numaStrategy(), must);
+            if (withEmulator != null && chosen != null && withEmulator.length <= chosen.length) {
+                chosen = withEmulator;
+                need = vcpuAlloc.need(count, emu);
+            }
             if (chosen == null) {
                 throw new PlanException("count", count + " CPUs do not fit on any set of " + unit + "s",
                         FreeText.of(pool));

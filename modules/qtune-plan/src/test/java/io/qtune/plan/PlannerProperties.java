@@ -44,7 +44,7 @@ class PlannerProperties {
         return Planner.plan(s.topology(), s.ledger(), PlanRequest.dedicated(count, o));
     }
 
-    @Property
+    @Property(tries = 300)
     void exactlyCountDistinctAvailableCpusOrANamedError(@ForAll("hosts") Scenario s,
             @ForAll @IntRange(min = 1, max = 24) int count, @ForAll("options") Options o) {
         CpuSet available = s.available();
@@ -69,7 +69,7 @@ class PlannerProperties {
         assertEquals(p.cpus(), CpuSet.of(p.pinning().values().stream().mapToInt(Integer::intValue).toArray()));
     }
 
-    @Property
+    @Property(tries = 300)
     void isolateNeverSharesACoreWithAnotherVm(@ForAll("hosts") Scenario s,
             @ForAll @IntRange(min = 1, max = 16) int count, @ForAll boolean emulator) {
         Options o = Options.defaults().withThreadPolicy(ThreadPolicy.ISOLATE)
@@ -93,7 +93,7 @@ class PlannerProperties {
         }
     }
 
-    @Property
+    @Property(tries = 300)
     void requireTakesWholeCoresOrFails(@ForAll("hosts") Scenario s, @ForAll @IntRange(min = 1, max = 16) int count) {
         Options o = Options.defaults().withThreadPolicy(ThreadPolicy.REQUIRE);
         Plan p;
@@ -113,7 +113,7 @@ class PlannerProperties {
         assertTrue(p.held().size() < s.topology().threadsPerCore());
     }
 
-    @Property
+    @Property(tries = 300)
     void packingSpansNoMoreNodesThanNeeded(@ForAll("hosts") Scenario s, @ForAll @IntRange(min = 1, max = 24) int count,
             @ForAll boolean isolate) {
         Options o = Options.defaults().withThreadPolicy(isolate ? ThreadPolicy.ISOLATE : ThreadPolicy.PREFER);
@@ -141,7 +141,7 @@ class PlannerProperties {
         assertEquals(k, s.topology().nodesOf(p.cpus()).size(), "nodes spanned");
     }
 
-    @Property
+    @Property(tries = 300)
     void preferFailsOnlyWhenTooFewCpusAreFree(@ForAll("hosts") Scenario s,
             @ForAll @IntRange(min = 1, max = 40) int count, @ForAll boolean emulator) {
         Options o = Options.defaults().withEmulator(emulator ? EmulatorPolicy.ISOLATE : EmulatorPolicy.SHARE, 1);
@@ -155,7 +155,7 @@ class PlannerProperties {
         }
     }
 
-    @Property(tries = 300)
+    @Property(tries = 150)
     void vmsPlacedOneAfterAnotherNeverOverlapNorSplitIsolatedCores(@ForAll("hosts") Scenario s,
             @ForAll("requests") List<int[]> vms) {
         Ledger ledger = s.ledger();
