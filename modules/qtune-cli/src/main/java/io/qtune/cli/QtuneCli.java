@@ -27,7 +27,7 @@ import picocli.CommandLine.ScopeType;
         IothreadAddCommand.class, IothreadDelCommand.class, IothreadPinCommand.class,
         SchedInfoCommand.class, SetVcpusCommand.class, AttachDiskCommand.class,
         DetachDiskCommand.class, ApplyCommand.class, DiffCommand.class, LaunchCommand.class,
-        PsCommand.class, GcCommand.class, ShellCommand.class, CdsTrainCommand.class})
+        PsCommand.class, GcCommand.class, ShellCommand.class, CdsTrainCommand.class, PlanCommand.class})
 public final class QtuneCli implements Runnable {
 
   @Option(names = "--qmp", paramLabel = "SOCKET", scope = ScopeType.INHERIT,
