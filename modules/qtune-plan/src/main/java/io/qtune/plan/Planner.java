@@ -106,8 +106,8 @@ public final class Planner {
             CpuSet emulatorPin = emulatorPin(emulator.cpus(), vcpus.cpus(), shared);
             CpuSet nodes = topo.nodesOf(vcpus.cpus().union(emulator.cpus()));
             if (!req.realtimeVcpus().isEmpty()) {
-                why.add(new Decision("realtime", "vCPUs " + req.realtimeVcpus() + " run SCHED_FIFO priority 1; "
-                        + req.vcpus() + " vCPUs minus them keep the guest's housekeeping"));
+                why.add(new Decision("realtime", "vCPUs " + req.realtimeVcpus() + " run SCHED_FIFO priority 1; the others"
+                        + " stay ordinary for the guest's housekeeping (Nova's rule)"));
             }
             return new Plan(vcpus.cpus(), pinning, shared, emulator.cpus(), emulatorPin,
                     vcpus.held().union(emulator.held()), cellNodes, nodes, req.realtimeVcpus(), why);
