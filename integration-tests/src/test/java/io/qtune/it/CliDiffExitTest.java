@@ -24,38 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * 3 when it does not (with the drift printed). The built {@code ./qtune} against a real paused QEMU
  * in a cgroup partition of this run's own.
  */
-class CliDiffExitTest {
+class CliDiffExitTest extends CliAgainstQemu {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static CgroupSandbox sandbox;
 
-  @TempDir
-  Path tmp;
-  private QemuProcess qemu;
-  private QtuneCommand qtune;
-
-  @BeforeAll
-  static void sandbox() {
-    assertTrue(Files.isExecutable(QtuneCommand.launcher()), "./qtune missing");
-    sandbox = new CgroupSandbox("difftest");
-  }
-
-  @AfterAll
-  static void removeSandbox() {
-    sandbox.close();
-    assertEquals(List.of(), sandbox.dirs(), "partition left behind");
-  }
-
-  @BeforeEach
-  void startQemu() {
-    qemu = QemuProcess.start("2,maxcpus=4", 1);
-    qtune = new QtuneCommand("--qmp", qemu.socket().toString(), "--state-dir", tmp.resolve("state").toString(),
-        "--partition", sandbox.partition());
-  }
-
-  @AfterEach
-  void stopQemu() {
-    qemu.close();
-  }
 
   @Test
   void diffExitsZeroWithoutDriftAndThreeWithIt() throws Exception {

@@ -37,39 +37,10 @@ import org.junit.jupiter.api.io.TempDir;
  * real cgroup filesystem, in a cgroup partition of this run's own: every command's text and JSON,
  * exit statuses 0/1/2, and for every bad input that no cgroup file, membership or affinity changed.
  */
-class CliEndToEndTest {
+class CliEndToEndTest extends CliAgainstQemu {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static CgroupSandbox sandbox;
   private static final CgroupView CG = CgroupView.live();
 
-  @TempDir
-  Path tmp;
-  private QemuProcess qemu;
-  private QtuneCommand qtune;
-
-  @BeforeAll
-  static void sandbox() {
-    assertTrue(Files.isExecutable(QtuneCommand.launcher()), "./qtune missing");
-    sandbox = new CgroupSandbox("clitest");
-  }
-
-  @AfterAll
-  static void removeSandbox() {
-    sandbox.close();
-    assertEquals(List.of(), sandbox.dirs(), "partition left behind");
-  }
-
-  @BeforeEach
-  void startQemu() {
-    qemu = QemuProcess.start("2,maxcpus=4", 1);
-    qtune = new QtuneCommand("--qmp", qemu.socket().toString(), "--state-dir", tmp.resolve("state").toString(),
-        "--partition", sandbox.partition());
-  }
-
-  @AfterEach
-  void stopQemu() {
-    qemu.close();
-  }
 
   // ------------------------------------------------------------------ host
 

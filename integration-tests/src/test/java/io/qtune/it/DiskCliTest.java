@@ -25,36 +25,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code ./qtune attach-disk --subdriver} against a real paused QEMU: the format is the caller's. */
-class DiskCliTest {
-  private static CgroupSandbox sandbox;
+class DiskCliTest extends CliAgainstQemu {
 
-  @TempDir
-  Path tmp;
-  private QemuProcess qemu;
-  private QtuneCommand qtune;
-
-  @BeforeAll
-  static void sandbox() {
-    assertTrue(Files.isExecutable(QtuneCommand.launcher()), "./qtune missing");
-    sandbox = new CgroupSandbox("disktest");
-  }
-
-  @AfterAll
-  static void removeSandbox() {
-    sandbox.close();
-    assertEquals(List.of(), sandbox.dirs(), "partition left behind");
-  }
-
-  @BeforeEach
-  void startQemu() {
-    qemu = QemuProcess.start("1", 1);
-    qtune = new QtuneCommand("--qmp", qemu.socket().toString(), "--state-dir", tmp.resolve("state").toString(),
-        "--partition", sandbox.partition());
-  }
-
-  @AfterEach
-  void stopQemu() {
-    qemu.close();
+  @Override
+  String smp() {
+    return "1";
   }
 
   /** QEMU's block nodes, read over QMP once the CLI has let go of the socket. */
