@@ -53,8 +53,8 @@ class HostileNameTest {
       assertEquals(List.of(state), filesUnder(root), "nothing written anywhere");
       assertEquals(List.of(), domains(sb));
       // launch refuses it before QEMU starts
-      assertThrows(CompletionException.class, () -> qtune.launch(SpecReader.parse("{\"name\": \"a/b\"}"),
-          QemuProcess.baseArgs("1"), TestTime.launch()).join());
+      OwnershipTest.refused(qtune.launch(SpecReader.parse("{\"name\": \"a/b\"}"),
+          QemuProcess.baseArgs("1"), TestTime.launch()));
       assertEquals(List.of(state), filesUnder(root), "nothing written anywhere");
     }
   }

@@ -133,8 +133,8 @@ class OwnershipTest {
         String record = Files.readString(state.resolve("dup.json"));
         long logSize = Files.size(state.resolve("dup.log"));
 
-        CompletionException e = assertThrows(CompletionException.class, () -> qtune.launch(
-            SpecReader.parse("{\"name\": \"dup\"}"), QemuProcess.baseArgs("1"), TestTime.launch().paused()).join());
+        CompletionException e = refused(qtune.launch(SpecReader.parse("{\"name\": \"dup\"}"),
+            QemuProcess.baseArgs("1"), TestTime.launch().paused()));
         assertInstanceOf(InvalidInputException.class, e.getCause(), String.valueOf(e.getCause()));
         assertTrue(e.getCause().getMessage().contains("a VM named 'dup' is running, pid " + first.pid()),
             e.getCause().getMessage());
@@ -195,8 +195,8 @@ class OwnershipTest {
     Path link = Files.createSymbolicLink(state.resolve("link"), target);
     try (CgroupSandbox sb = new CgroupSandbox("perm");
         Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(link))) {
-      CompletionException e = assertThrows(CompletionException.class, () -> qtune.launch(
-          SpecReader.parse("{\"name\": \"priv\"}"), QemuProcess.baseArgs("1"), TestTime.launch().paused()).join());
+      CompletionException e = refused(qtune.launch(
+          SpecReader.parse("{\"name\": \"priv\"}"), QemuProcess.baseArgs("1"), TestTime.launch().paused()));
       assertInstanceOf(InvalidInputException.class, e.getCause(), String.valueOf(e.getCause()));
       assertTrue(e.getCause().getMessage().contains("symbolic link"), e.getCause().getMessage());
       try (var s = Files.list(target)) {
@@ -259,6 +259,20 @@ class OwnershipTest {
       if (impostor[0] != null) {
         impostor[0].destroyForcibly();
         impostor[0].waitFor(TestTime.millis(10), TimeUnit.MILLISECONDS);
+      }
+    }
+  }
+
+  /**
+   * The error of a launch that must be refused; a launch that succeeds anyway (the bug under test)
+   * is destroyed before the assertion fails, so a failing test leaves no QEMU behind.
+   */
+  static CompletionException refused(CompletableFuture<Vm> launch) throws Exception {
+    try {
+      return assertThrows(CompletionException.class, launch::join);
+    } finally {
+      if (!launch.isCompletedExceptionally()) {
+        launch.join().destroy().get(TestTime.millis(30), TimeUnit.MILLISECONDS);
       }
     }
   }
