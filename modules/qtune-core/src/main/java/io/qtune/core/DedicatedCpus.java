@@ -14,7 +14,8 @@ import java.util.function.Function;
  * The live ledger: the CPUs other VMs hold, read from the kernel (no database). For every VM group
  * under the partition (qtune's {@code qemu-N-name.libvirt-qemu} and libvirt's scopes), the
  * {@code cpuset.cpus} of its vcpuN and emulator groups where they are pinned. A group whose cpuset
- * is the domain's or the host's full set floats: it holds nothing.
+ * is the domain's or the host's full set floats, and one without threads is a dead VM's: neither holds
+ * anything.
  */
 final class DedicatedCpus {
   private final CgroupBackend backend;
@@ -61,7 +62,8 @@ final class DedicatedCpus {
           continue; // iothreads follow the emulator; a plan never dedicates CPUs to them alone
         }
         CpuSet cpus = cpusOf(t);
-        if (!cpus.isEmpty() && !cpus.equals(full) && !cpus.equals(online)) {
+        // a group without threads is a dead VM's leftover (gc removes it later): it holds nothing
+        if (!cpus.isEmpty() && hasThreads(t) && !cpus.equals(full) && !cpus.equals(online)) {
           held = held.union(cpus);
         }
       }
@@ -74,6 +76,14 @@ final class DedicatedCpus {
       return backend.open(layout);
     } catch (RuntimeException e) {
       return Optional.empty(); // a VM that went away while we looked holds nothing
+    }
+  }
+
+  private static boolean hasThreads(ThreadCgroup group) {
+    try {
+      return !group.threads().isEmpty();
+    } catch (RuntimeException e) {
+      return false; // removed meanwhile
     }
   }
 

@@ -40,6 +40,9 @@ class DedicatedCpusTest {
           {"name": "emu", "emulatorpin": "0", "vcpupin": [ {"vcpu": 0, "cpuset": "1"} ]}
           """)).get(TestTime.seconds(20).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
       assertEquals(CpuSet.parse("0-1"), qtune.dedicatedCpus());
+      q.kill();
+      // reaped: whether its groups are removed yet or left for gc, they hold no thread
+      assertEquals(CpuSet.empty(), qtune.dedicatedCpus(), "a dead VM holds nothing");
     }
   }
 }
