@@ -17,11 +17,11 @@ import java.util.stream.Stream;
 
 /**
  * The bench entry point (run by {@code bench/run}, never by {@code mvn verify}): measures the five
- * items of issue 6, prints one table and writes it into docs/benchmarks.md between the
+ * items of issue 6 and the planner's speed (issue 13), prints one table and writes it into docs/benchmarks.md between the
  * {@code results} markers.
  *
  * <pre>
- * java io.qtune.bench.Bench [--quick] [--only qmp,tune,live,launch,scale] [--doc docs/benchmarks.md]
+ * java io.qtune.bench.Bench [--quick] [--only qmp,tune,live,launch,scale,plan] [--doc docs/benchmarks.md]
  *                          [--native-dir DIR] [--vms 100]
  * </pre>
  */
@@ -41,7 +41,7 @@ public final class Bench {
 
   public static void main(String[] args) throws Exception {
     boolean quick = false;
-    Set<String> only = Set.of("qmp", "tune", "live", "launch", "scale");
+    Set<String> only = Set.of("qmp", "tune", "live", "launch", "scale", "plan");
     Path doc = Path.of("docs/benchmarks.md");
     Path nativeDir = Path.of("modules/qtune-bench/target/native");
     int vmCount = 100;
@@ -53,7 +53,7 @@ public final class Bench {
         case "--native-dir" -> nativeDir = Path.of(args[++i]);
         case "--vms" -> vmCount = Integer.parseInt(args[++i]);
         default -> throw new IllegalArgumentException("unknown argument '" + args[i]
-            + "' (allowed: --quick, --only qmp,tune,live,launch,scale, --doc FILE, --native-dir DIR, --vms N)");
+            + "' (allowed: --quick, --only qmp,tune,live,launch,scale,plan, --doc FILE, --native-dir DIR, --vms N)");
       }
     }
     long start = System.nanoTime();
@@ -104,6 +104,12 @@ public final class Bench {
         int count = quick ? Math.min(vmCount, 20) : vmCount;
         log("scale: %d VMs in a fresh JVM...", count);
         rows.addAll(Tables.scale(count, ScaleBench.run(count, dir)));
+      }
+      if (only.contains("plan")) {
+        log("planning on a 4-socket, 448-CPU host, half held...");
+        new PlanBench(quick).run().forEach((policy, warm) -> rows.add(Row.info("6",
+            "plan 16 dedicated vCPUs (" + policy + ") on 4 sockets, 448 CPUs, 224 held: warm median, p99",
+            warm.formatWithP99(), "goal (issue 13, not enforced): under 5 ms warm", "–")));
       }
       partition.close();
       List<Path> left = partition.leftovers();

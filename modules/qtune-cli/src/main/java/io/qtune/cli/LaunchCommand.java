@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -23,12 +24,16 @@ import picocli.CommandLine.Parameters;
 final class LaunchCommand extends VerbCommand {
   static final String DEFAULT_QEMU = "qemu-system-x86_64";
 
-  @Parameters(index = "0", paramLabel = "SPEC.json", description = "the tuning spec (needs a name)")
-  Path spec;
+  @Parameters(arity = "1..*", paramLabel = "[SPEC.json] QEMU-ARGS",
+      description = "the tuning spec (needs a name; optional with --plan), then after --: the QEMU command line")
+  List<String> positional = new ArrayList<>();
 
-  @Parameters(index = "1..*", arity = "1..*", paramLabel = "QEMU-ARGS",
-      description = "after --: the QEMU command line")
-  List<String> qemuArgs = new ArrayList<>();
+  @Option(names = "--plan", description = "place by policy: the planner (options as 'qtune plan', vCPUs from "
+      + "-smp) fills what SPEC leaves unset; the plan is printed to stderr")
+  boolean plan;
+
+  @Mixin
+  PlanOptions planOptions = new PlanOptions();
 
   @Option(names = "--paused", description = "leave the VM paused after placement (no cont)")
   boolean paused;
@@ -45,13 +50,26 @@ final class LaunchCommand extends VerbCommand {
     if (startTimeout < 1) {
       throw new BadInputException("--start-timeout must be at least 1 second, got " + startTimeout);
     }
-    TuningSpec s = SpecFile.read(spec);
-    List<String> args = new ArrayList<>(qemuArgs);
+    List<String> args = new ArrayList<>(positional);
+    // with --plan the spec file is optional: it is there when the first word names a .json file
+    boolean hasSpec = !plan || args.get(0).endsWith(".json");
+    TuningSpec s = hasSpec ? SpecFile.read(Path.of(args.remove(0))) : TuningSpec.named(root.name);
+    if (args.isEmpty()) {
+      throw new BadInputException("launch needs the QEMU command line after --");
+    }
     if (args.get(0).startsWith("-")) {
       args.add(0, DEFAULT_QEMU);
     }
+    if ((s.name() == null || s.name().isBlank()) && root.name != null) {
+      s = s.withName(root.name);
+    }
     if (s.name() == null || s.name().isBlank()) {
-      throw new BadInputException("the spec needs a 'name' to launch a VM");
+      throw new BadInputException(hasSpec ? "the spec needs a 'name' to launch a VM"
+          : "launch --plan without a spec needs --name NAME");
+    }
+    if (plan) {
+      int count = planOptions.vcpusFor(SmpArg.vcpus(args), "-smp");
+      s = planOptions.fill(s, session().topology(), session().qtune().dedicatedCpus(), count);
     }
     // QMP serves one client per socket and the supervisor keeps its own: a second socket lets
     // 'qtune --name NAME ...' reach the VM while it runs

@@ -188,6 +188,19 @@ public final class Qtune implements AutoCloseable {
     return removed;
   }
 
+  /**
+   * The live ledger: the CPUs VMs under this partition hold through pinned vcpuN and emulator
+   * groups (qtune's and libvirt's), read from the kernel now. See {@link DedicatedCpus}.
+   */
+  public io.qtune.host.cpu.CpuSet dedicatedCpus() {
+    return dedicatedCpusExcept(null);
+  }
+
+  /** The live ledger without the VM whose domain group is {@code domainPath}: for re-planning it. */
+  public io.qtune.host.cpu.CpuSet dedicatedCpusExcept(String domainPath) {
+    return new DedicatedCpus(backend, template(), this::machineOf, topology.online()).read(domainPath);
+  }
+
   /** Whether the process a record names still runs (the same process, not a later one at its pid). */
   boolean isCurrent(StateDir.Entry e) {
     if (e.startTime() == 0) {

@@ -45,6 +45,13 @@ public record TuningSpec(
         null, null, null, null, null, null, null);
   }
 
+  /** This spec under another name (a launch that names the VM on the command line). */
+  public TuningSpec withName(String newName) {
+    return new TuningSpec(newName, iothreads, vcpupin, emulatorpin, iothreadpin, shares, weight, period, quota,
+        globalPeriod, globalQuota, emulatorPeriod, emulatorQuota, iothreadPeriod, iothreadQuota, vcpusched,
+        iothreadsched, emulatorsched, numatune);
+  }
+
   /** {@code <iothreadids><iothread id=.../>}: QEMU object {@code iothread<id>} and its poll settings. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record IothreadSpec(
