@@ -179,6 +179,6 @@ public final class StateDir {
    * always directly inside the directory, and two names never share a file.
    */
   public Path file(String name, String suffix) {
-    return dir.resolve(VmName.require(name, "the lookup") + suffix);
+    return dir.resolve(VmName.require(name, null) + suffix);
   }
 }

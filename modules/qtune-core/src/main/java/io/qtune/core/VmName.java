@@ -17,12 +17,13 @@ public final class VmName {
 
   /**
    * {@code name} if it is usable, else an {@link InvalidInputException} that names the origin
-   * (the spec, QEMU's -name, --name) and the rule broken.
+   * (the spec, QEMU's -name, a cgroup; null where the caller cannot tell) and the rule broken.
    */
   public static String require(String name, String origin) {
     String problem = problem(name);
     if (problem != null) {
-      throw new InvalidInputException("VM name " + quote(name) + " from " + origin + " " + problem);
+      throw new InvalidInputException("VM name " + quote(name) + (origin == null ? "" : " from " + origin)
+          + " " + problem);
     }
     return name;
   }
