@@ -833,11 +833,9 @@ public final class Vm implements AutoCloseable {
       });
     } else if (io.qtune.host.proc.ProcessSignals.send(qtune.proc(), identity, io.qtune.host.proc.ProcessSignals.SIGTERM)) {
       CompletableFuture.runAsync(() -> {
-        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-        while (qtune.proc().isCurrent(identity) && System.nanoTime() < deadline) {
-          sleep(10);
+        if (!awaitExit(Duration.ofSeconds(3))) {
+          io.qtune.host.proc.ProcessSignals.send(qtune.proc(), identity, io.qtune.host.proc.ProcessSignals.SIGKILL);
         }
-        io.qtune.host.proc.ProcessSignals.send(qtune.proc(), identity, io.qtune.host.proc.ProcessSignals.SIGKILL);
       }, qtune.workers());
     }
     return watchExit();
@@ -868,10 +866,18 @@ public final class Vm implements AutoCloseable {
 
   /** Waits briefly for the pid to die after EOF (the socket closes just before the exit). */
   private boolean pidGone() {
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    if (awaitExit(Duration.ofSeconds(5))) {
+      return true;
+    }
+    LOG.warn("QMP connection of VM {} closed but pid {} is still alive: its groups stay", name, pid);
+    return false;
+  }
+
+  /** Whether QEMU (this process, not a later one at its pid) is gone within {@code timeout}. */
+  private boolean awaitExit(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
     while (qtune.proc().isCurrent(identity)) {
       if (System.nanoTime() > deadline) {
-        LOG.warn("QMP connection of VM {} closed but pid {} is still alive: its groups stay", name, pid);
         return false;
       }
       sleep(10);
