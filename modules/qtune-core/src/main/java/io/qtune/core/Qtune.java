@@ -138,6 +138,18 @@ public final class Qtune implements AutoCloseable {
     }, workers);
   }
 
+  /**
+   * Opens a running QEMU as {@link #open(Path)} does (placed before: its live tuning is read back,
+   * nothing is written) and supervises it: when QEMU exits, its groups and record are removed and
+   * {@link Vm#exited()} completes. For a long-lived caller (the daemon) re-adopting recorded VMs.
+   */
+  public CompletableFuture<Vm> supervise(Path qmpSocket) {
+    return open(qmpSocket).thenApply(vm -> {
+      vm.watchExit();
+      return vm;
+    });
+  }
+
   /** Opens a VM recorded in the state directory by name. */
   public CompletableFuture<Vm> open(String name) {
     StateDir.Entry e = state.find(name).orElseThrow(() -> new InvalidInputException(
