@@ -104,7 +104,7 @@ public final class Daemon implements AutoCloseable {
             java.util.List.of("metrics are not built into this daemon yet"))))));
     unix = servers.bindUnix(socket, callers, HttpServers.handlers(router, events, workers, p -> true));
     try {
-      socketFile.restrict(callers.changeGroup(), options.changeGroup());
+      socketFile.restrict(options.socketMode(), callers.changeGroup(), options.changeGroup());
     } catch (IOException e) {
       throw new io.qtune.core.QtuneException("cannot set the mode of " + socket + ": " + e.getMessage(), e);
     }

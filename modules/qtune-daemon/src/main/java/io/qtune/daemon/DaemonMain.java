@@ -20,6 +20,11 @@ public final class DaemonMain implements Callable<Integer> {
       defaultValue = "/run/qtune/qtune.sock")
   Path socket;
 
+  @Option(names = "--socket-mode", paramLabel = "OCTAL",
+      description = "the socket's mode: 0660 lets root and group qtune connect; 0666 lets every local user read"
+          + " (changes stay root's and group qtune's) (default: ${DEFAULT-VALUE})", defaultValue = "0660")
+  String socketMode;
+
   @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
       description = "also serve /metrics over TCP here; 'none' for nowhere (default: ${DEFAULT-VALUE})",
       defaultValue = "127.0.0.1:9465")
@@ -55,7 +60,7 @@ public final class DaemonMain implements Callable<Integer> {
     }
     DaemonOptions options;
     try {
-      options = new DaemonOptions(socket, DaemonOptions.parseListen(metricsListen), stateDir, partition, group,
+      options = new DaemonOptions(socket, DaemonOptions.parseMode(socketMode), DaemonOptions.parseListen(metricsListen), stateDir, partition, group,
           Duration.ofSeconds(driftSeconds), scale);
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());

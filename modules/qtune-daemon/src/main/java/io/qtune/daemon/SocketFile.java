@@ -20,7 +20,7 @@ import java.util.OptionalInt;
  * The API socket's file: one daemon per path (an exclusive lock on {@code <socket>.lock}, held for
  * the daemon's life), a live socket never taken over (if someone answers on it, the daemon refuses
  * to start), a stale one (a socket nobody listens on) replaced, anything that is not a socket
- * (a regular file, a symbolic link) never touched. After bind: mode 0660, group {@code qtune}.
+ * (a regular file, a symbolic link) never touched. After bind: mode 0660 (or as configured), group {@code qtune}.
  */
 final class SocketFile implements AutoCloseable {
   private final Path path;
@@ -82,9 +82,9 @@ final class SocketFile implements AutoCloseable {
     }
   }
 
-  /** After bind: 0660, and group {@code group} when it exists (else root's only). */
-  void restrict(OptionalInt group, String groupName) throws IOException {
-    Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+  /** After bind: {@code mode} (a permission string), and group {@code group} when it exists (else root's only). */
+  void restrict(String mode, OptionalInt group, String groupName) throws IOException {
+    Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(mode));
     if (group.isPresent()) {
       GroupPrincipal g = path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(groupName);
       Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setGroup(g);
