@@ -19,6 +19,17 @@ final class Kernel {
     throw new IllegalStateException("no Cpus_allowed_list for " + tid);
   }
 
+  /** Whether a process runs: exists and is not a zombie (an orphan waits for init to reap it). */
+  static boolean running(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      char state = stat.charAt(stat.lastIndexOf(')') + 2);
+      return state != 'Z' && state != 'X';
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   /** {@code group/file} in whichever mounted hierarchy has it (v1 controllers, or v2). */
   static Optional<Path> file(String group, String file) {
     for (Path mount : CgroupSandbox.mounts()) {
