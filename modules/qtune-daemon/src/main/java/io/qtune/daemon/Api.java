@@ -208,19 +208,19 @@ public final class Api {
 
   private CompletableFuture<Response> vcpus(Request r) {
     Vm vm = vm(r);
-    return vm.vcpuInfo().thenCombine(vm.vcpuPins(), (v, p) -> Response.json(200, Views.vcpus(v, p)));
+    return vm.vcpus().info().thenCombine(vm.pins().vcpus(), (v, p) -> Response.json(200, Views.vcpus(v, p)));
   }
 
   private CompletableFuture<Response> setVcpus(Request r) {
     Vm vm = vm(r);
     int count = Json.requiredInt(Json.object(r.body(), Set.of("count")), "count");
     Set<Integer> before = vcpuSet(vm);
-    return vm.setVcpus(count).thenCompose(after -> {
+    return vm.vcpus().setCount(count).thenCompose(after -> {
       List<Integer> added = after.stream().map(VcpuInfo::vcpu).filter(v -> !before.contains(v)).toList();
       if (!added.isEmpty()) {
         events.publish("vcpu-added", vm.name(), Map.of("vcpus", added));
       }
-      return vm.vcpuPins().thenApply(p -> Response.json(200, Views.vcpus(after, p)));
+      return vm.pins().vcpus().thenApply(p -> Response.json(200, Views.vcpus(after, p)));
     });
   }
 
@@ -234,23 +234,23 @@ public final class Api {
     Vm vm = vm(r);
     int vcpu = intParam(r, "vcpu");
     String cpuset = Json.requiredText(Json.object(r.body(), Set.of("cpuset")), "cpuset");
-    return vm.pinVcpu(vcpu, cpuset).thenApply(x -> Response.noContent());
+    return vm.pins().vcpu(vcpu, cpuset).thenApply(x -> Response.noContent());
   }
 
   private CompletableFuture<Response> emulatorPin(Request r) {
-    return vm(r).emulatorPin().thenApply(c -> Response.json(200, Map.of("affinity", c.toList())));
+    return vm(r).pins().emulator().thenApply(c -> Response.json(200, Map.of("affinity", c.toList())));
   }
 
   private CompletableFuture<Response> pinEmulator(Request r) {
     Vm vm = vm(r);
     String cpuset = Json.requiredText(Json.object(r.body(), Set.of("cpuset")), "cpuset");
-    return vm.pinEmulator(cpuset).thenApply(x -> Response.noContent());
+    return vm.pins().emulator(cpuset).thenApply(x -> Response.noContent());
   }
 
   // ---------------------------------------------------------------- iothreads
 
   private CompletableFuture<Response> iothreads(Request r) {
-    return vm(r).iothreadInfo().thenApply(l -> Response.json(200,
+    return vm(r).iothreads().info().thenApply(l -> Response.json(200,
         Map.of("iothreads", l.stream().map(Views::iothread).toList())));
   }
 
@@ -267,7 +267,7 @@ public final class Api {
     TuningSpec.IothreadSpec spec = new TuningSpec.IothreadSpec(id, Json.optionalLong(b, "poll_max_ns"),
         Json.optionalLong(b, "poll_grow"), Json.optionalLong(b, "poll_shrink"), Json.optionalLong(b, "aio_max_batch"),
         tmin == null ? null : Math.toIntExact(tmin), tmax == null ? null : Math.toIntExact(tmax));
-    return vm.addIothread(spec).thenApply(io -> {
+    return vm.iothreads().add(spec).thenApply(io -> {
       events.publish("iothread-added", vm.name(), Map.of("id", io.id(), "tid", io.tid()));
       return Response.created("/v1/vms/" + vm.name() + "/iothreads/" + io.id(), Views.iothread(io));
     });
@@ -277,7 +277,7 @@ public final class Api {
     Vm vm = vm(r);
     int id = intParam(r, "id");
     requireIothread(vm, id);
-    return vm.deleteIothread(id).thenApply(x -> {
+    return vm.iothreads().delete(id).thenApply(x -> {
       events.publish("iothread-deleted", vm.name(), Map.of("id", id));
       return Response.noContent();
     });
@@ -288,7 +288,7 @@ public final class Api {
     int id = intParam(r, "id");
     String cpuset = Json.requiredText(Json.object(r.body(), Set.of("cpuset")), "cpuset");
     requireIothread(vm, id);
-    return vm.pinIothread(id, cpuset).thenApply(x -> Response.noContent());
+    return vm.pins().iothread(id, cpuset).thenApply(x -> Response.noContent());
   }
 
   private static void requireIothread(Vm vm, int id) {
@@ -300,7 +300,7 @@ public final class Api {
   // ---------------------------------------------------------------- scheduler
 
   private CompletableFuture<Response> sched(Request r) {
-    return vm(r).schedInfo().thenApply(s -> Response.json(200, Views.sched(s)));
+    return vm(r).scheduler().get().thenApply(s -> Response.json(200, Views.sched(s)));
   }
 
   private CompletableFuture<Response> setSched(Request r) {
@@ -314,7 +314,7 @@ public final class Api {
       String k = it.next();
       p.set(k, Json.requiredLong(b, k));
     }
-    return vm.setSchedParams(p).thenCompose(x -> vm.schedInfo()).thenApply(s -> Response.json(200, Views.sched(s)));
+    return vm.scheduler().set(p).thenCompose(x -> vm.scheduler().get()).thenApply(s -> Response.json(200, Views.sched(s)));
   }
 
   // ---------------------------------------------------------------- disks
@@ -329,7 +329,7 @@ public final class Api {
     String target = Json.requiredText(b, "target");
     int iothread = Json.requiredInt(b, "iothread");
     DiskFormat format = b.has("format") ? DiskFormat.of(Json.requiredText(b, "format")) : DiskFormat.RAW;
-    return vm.attachDisk(file, target, iothread, format).thenApply(x -> Response.noContent());
+    return vm.disks().attach(file, target, iothread, format).thenApply(x -> Response.noContent());
   }
 
   private CompletableFuture<Response> detachDisk(Request r) {
@@ -346,7 +346,7 @@ public final class Api {
         throw ApiException.badRequest("timeout_ms must be a positive integer, got '" + t + "'", "timeout_ms");
       }
     }
-    return vm.detachDisk(r.param("target"), Duration.ofMillis(ms)).thenApply(x -> Response.noContent());
+    return vm.disks().detach(r.param("target"), Duration.ofMillis(ms)).thenApply(x -> Response.noContent());
   }
 
   // ---------------------------------------------------------------- spec and drift

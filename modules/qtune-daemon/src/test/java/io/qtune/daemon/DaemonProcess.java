@@ -1,6 +1,6 @@
 package io.qtune.daemon;
 
-import io.qtune.core.testing.TestTime;
+import io.qtune.testkit.TestTime;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

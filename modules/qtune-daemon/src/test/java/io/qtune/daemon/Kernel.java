@@ -1,6 +1,6 @@
 package io.qtune.daemon;
 
-import io.qtune.core.testing.CgroupSandbox;
+import io.qtune.testkit.CgroupSandbox;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
