@@ -1,0 +1,136 @@
+package io.qtune.metrics;
+
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.qtune.core.Qtune;
+import io.qtune.core.Vm;
+import io.qtune.core.VmThreads;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads every VM of a {@link Qtune} when the registry is scraped. The kernel's counters are read
+ * on the scraping thread; the drift checks (QMP and sysfs work, one VM at a time per worker) run on
+ * two worker threads meanwhile, and the QMP round trips are timed one VM after another so that one
+ * reply never waits behind the others. Whatever has not answered when the probe budget is spent is
+ * left out of this scrape.
+ */
+final class VmCollector implements MultiCollector {
+  private static final Logger LOG = LoggerFactory.getLogger(VmCollector.class);
+
+  private final Qtune qtune;
+  private final Duration budget;
+  private final Path root;
+  private final ThreadSampler threads;
+  private final GroupSampler groups = new GroupSampler();
+  private final ExecutorService checks;
+  /** A drift check still running from an earlier scrape is not started twice. */
+  private final Map<Vm, CompletableFuture<Integer>> running = new ConcurrentHashMap<>();
+
+  VmCollector(Qtune qtune, Duration budget) {
+    this.qtune = qtune;
+    this.budget = budget;
+    this.root = qtune.cgroups().root();
+    this.threads = new ThreadSampler(root);
+    AtomicInteger n = new AtomicInteger();
+    // two threads at most (drift checks are short kernel and QMP work); idle ones end
+    java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(2, 2, 30,
+        TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "qtune-metrics-drift-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    pool.allowCoreThreadTimeOut(true);
+    this.checks = pool;
+  }
+
+  @Override
+  public MetricSnapshots collect() {
+    long deadline = System.nanoTime() + budget.toNanos();
+    List<Vm> vms = qtune.vms().stream()
+        .sorted(Comparator.comparing(Vm::name).thenComparingInt(Vm::pid)).toList();
+    Families out = new Families();
+    out.add(Family.VMS, Labels.EMPTY, vms.size());
+    Map<Vm, CompletableFuture<Integer>> drifts = new java.util.LinkedHashMap<>();
+    for (Vm vm : vms) {
+      drifts.put(vm, driftCheck(vm));
+    }
+    for (Vm vm : vms) {
+      kernel(out, vm);
+    }
+    for (Vm vm : vms) {
+      roundTrip(vm, deadline).ifPresent(ns -> out.add(Family.QMP_RTT, Labels.of("vm", vm.name()), ns / 1e9));
+    }
+    for (Map.Entry<Vm, CompletableFuture<Integer>> e : drifts.entrySet()) {
+      Integer n = await(e.getValue(), deadline);
+      if (n != null) {
+        out.add(Family.DRIFTS, Labels.of("vm", e.getKey().name()), n);
+      }
+    }
+    return new MetricSnapshots(out.snapshots());
+  }
+
+  /** Thread and group counters, read from /proc and the cgroup files now. */
+  private void kernel(Families out, Vm vm) {
+    try {
+      if (!qtune.proc().isCurrent(vm.identity())) {
+        return; // QEMU exited (and its pid may be another process's now): nothing of it to read
+      }
+      VmThreads t = vm.threads();
+      List<Integer> tasks = qtune.proc().tasks(vm.pid());
+      threads.sample(out, vm.name(), vm.pid(), ThreadRoles.of(t, tasks));
+      vm.domainGroup().ifPresent(d -> groups.sample(out, vm.name(), d));
+    } catch (RuntimeException e) {
+      // a VM that vanishes while it is read costs its own samples, never the scrape
+      LOG.debug("VM {}: left out of this scrape: {}", vm.name(), e.toString());
+    }
+  }
+
+  private CompletableFuture<Integer> driftCheck(Vm vm) {
+    return running.computeIfAbsent(vm, v -> {
+      CompletableFuture<Integer> f = CompletableFuture.supplyAsync(() -> v.diff(v.spec()).join().size(), checks);
+      f.whenComplete((r, e) -> running.remove(v, f));
+      return f;
+    });
+  }
+
+  private java.util.Optional<Long> roundTrip(Vm vm, long deadline) {
+    long left = deadline - System.nanoTime();
+    if (left <= 0 || !vm.qmp().isOpen()) {
+      return java.util.Optional.empty();
+    }
+    long t0 = System.nanoTime();
+    try {
+      vm.qmp().execute("query-status", Map.of(), Duration.ofNanos(left)).get(left, TimeUnit.NANOSECONDS);
+      return java.util.Optional.of(System.nanoTime() - t0);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return java.util.Optional.empty();
+    } catch (Exception e) {
+      LOG.debug("VM {}: query-status failed: {}", vm.name(), e.toString());
+      return java.util.Optional.empty();
+    }
+  }
+
+  private static Integer await(CompletableFuture<Integer> f, long deadline) {
+    try {
+      return f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    } catch (Exception e) {
+      return null; // failed (QEMU gone) or still running: no drift sample in this scrape
+    }
+  }
+}
