@@ -5,10 +5,13 @@ import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
 import io.qtune.core.Qtune;
+import io.qtune.core.Vm;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * The Prometheus metrics of one node: what the kernel says about every VM a {@link Qtune} holds
@@ -34,7 +37,7 @@ public final class NodeMetrics {
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
   private final Histogram operations;
-  private final VmCollector vms;
+  private final VmCollector collector;
 
   /** Metrics of the VMs {@code qtune} holds, with the default probe budget. */
   public NodeMetrics(Qtune qtune) {
@@ -46,6 +49,11 @@ public final class NodeMetrics {
    *     VM that has not answered by then has no round-trip or drift sample in that scrape
    */
   public NodeMetrics(Qtune qtune, Duration probeBudget) {
+    this(qtune, probeBudget, qtune::vms);
+  }
+
+  /** With the VMs to read given: a test lists a VM whose QEMU is gone, as a scrape racing its exit sees it. */
+  NodeMetrics(Qtune qtune, Duration probeBudget, Supplier<List<Vm>> vms) {
     Objects.requireNonNull(qtune, "qtune");
     if (probeBudget.isNegative() || probeBudget.isZero()) {
       throw new IllegalArgumentException("probeBudget must be positive, got " + probeBudget);
@@ -58,8 +66,8 @@ public final class NodeMetrics {
         .classicOnly()
         .classicUpperBounds(LATENCY_BUCKETS)
         .register(registry);
-    this.vms = new VmCollector(qtune, probeBudget);
-    registry.register(vms);
+    this.collector = new VmCollector(qtune, vms, probeBudget);
+    registry.register(collector);
   }
 
   /**

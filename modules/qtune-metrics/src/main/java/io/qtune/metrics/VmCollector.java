@@ -16,20 +16,21 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads every VM of a {@link Qtune} when the registry is scraped. The kernel's counters are read
- * on the scraping thread; the drift checks (QMP and sysfs work, one VM at a time per worker) run on
- * two worker threads meanwhile, and the QMP round trips are timed one VM after another so that one
- * reply never waits behind the others. Whatever has not answered when the probe budget is spent is
- * left out of this scrape.
+ * Reads every VM of a {@link Qtune} when the registry is scraped. First the QMP round trips, timed
+ * one VM after another so that no reply waits behind another VM's; then the drift checks (QMP and
+ * sysfs work) start on two worker threads while the kernel's counters are read on the scraping
+ * thread. Whatever has not answered when the probe budget is spent is left out of this scrape.
  */
 final class VmCollector implements MultiCollector {
   private static final Logger LOG = LoggerFactory.getLogger(VmCollector.class);
 
   private final Qtune qtune;
+  private final Supplier<List<Vm>> list;
   private final Duration budget;
   private final Path root;
   private final ThreadSampler threads;
@@ -38,8 +39,10 @@ final class VmCollector implements MultiCollector {
   /** A drift check still running from an earlier scrape is not started twice. */
   private final Map<Vm, CompletableFuture<Integer>> running = new ConcurrentHashMap<>();
 
-  VmCollector(Qtune qtune, Duration budget) {
+  /** @param list the VMs to read at each scrape (the Qtune's own list; a test passes stale ones) */
+  VmCollector(Qtune qtune, Supplier<List<Vm>> list, Duration budget) {
     this.qtune = qtune;
+    this.list = list;
     this.budget = budget;
     this.root = qtune.cgroups().root();
     this.threads = new ThreadSampler(root);
@@ -58,19 +61,20 @@ final class VmCollector implements MultiCollector {
   @Override
   public MetricSnapshots collect() {
     long deadline = System.nanoTime() + budget.toNanos();
-    List<Vm> vms = qtune.vms().stream()
+    List<Vm> vms = list.get().stream()
         .sorted(Comparator.comparing(Vm::name).thenComparingInt(Vm::pid)).toList();
     Families out = new Families();
     out.add(Family.VMS, Labels.EMPTY, vms.size());
+    // round trips first, one at a time, while no drift check talks to QEMU
+    for (Vm vm : vms) {
+      roundTrip(vm, deadline).ifPresent(ns -> out.add(Family.QMP_RTT, Labels.of("vm", vm.name()), ns / 1e9));
+    }
     Map<Vm, CompletableFuture<Integer>> drifts = new java.util.LinkedHashMap<>();
     for (Vm vm : vms) {
       drifts.put(vm, driftCheck(vm));
     }
     for (Vm vm : vms) {
       kernel(out, vm);
-    }
-    for (Vm vm : vms) {
-      roundTrip(vm, deadline).ifPresent(ns -> out.add(Family.QMP_RTT, Labels.of("vm", vm.name()), ns / 1e9));
     }
     for (Map.Entry<Vm, CompletableFuture<Integer>> e : drifts.entrySet()) {
       Integer n = await(e.getValue(), deadline);
