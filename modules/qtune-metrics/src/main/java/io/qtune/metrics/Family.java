@@ -31,7 +31,10 @@ enum Family {
   QMP_RTT("qtune_qmp_roundtrip_seconds", false, true,
       "Round trip of a query-status on the VM's QMP connection, measured at this scrape"),
   DRIFTS("qtune_vm_drifts", false, false,
-      "Differences between the VM's tuning in force and the kernel, from a drift check run at this scrape");
+      "Differences between the VM's tuning in force and the kernel, from a drift check run at this scrape"),
+  SCRAPE_PHASE("qtune_scrape_phase_seconds", false, true,
+      "Time this scrape spent per phase: QMP round trips (one VM after another), kernel reads,"
+          + " then waiting for the drift checks that ran meanwhile");
 
   final String base;
   final boolean counter;

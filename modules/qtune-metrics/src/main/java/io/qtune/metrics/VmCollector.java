@@ -66,9 +66,11 @@ final class VmCollector implements MultiCollector {
     Families out = new Families();
     out.add(Family.VMS, Labels.EMPTY, vms.size());
     // round trips first, one at a time, while no drift check talks to QEMU
+    long t0 = System.nanoTime();
     for (Vm vm : vms) {
       roundTrip(vm, deadline).ifPresent(ns -> out.add(Family.QMP_RTT, Labels.of("vm", vm.name()), ns / 1e9));
     }
+    long t1 = System.nanoTime();
     Map<Vm, CompletableFuture<Integer>> drifts = new java.util.LinkedHashMap<>();
     for (Vm vm : vms) {
       drifts.put(vm, driftCheck(vm));
@@ -76,12 +78,17 @@ final class VmCollector implements MultiCollector {
     for (Vm vm : vms) {
       kernel(out, vm);
     }
+    long t2 = System.nanoTime();
     for (Map.Entry<Vm, CompletableFuture<Integer>> e : drifts.entrySet()) {
       Integer n = await(e.getValue(), deadline);
       if (n != null) {
         out.add(Family.DRIFTS, Labels.of("vm", e.getKey().name()), n);
       }
     }
+    long t3 = System.nanoTime();
+    out.add(Family.SCRAPE_PHASE, Labels.of("phase", "qmp_roundtrips"), (t1 - t0) / 1e9);
+    out.add(Family.SCRAPE_PHASE, Labels.of("phase", "kernel"), (t2 - t1) / 1e9);
+    out.add(Family.SCRAPE_PHASE, Labels.of("phase", "drift_wait"), (t3 - t2) / 1e9);
     return new MetricSnapshots(out.snapshots());
   }
 
