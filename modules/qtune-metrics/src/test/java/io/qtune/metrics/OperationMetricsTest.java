@@ -3,8 +3,8 @@ package io.qtune.metrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.qtune.core.Qtune;
-import io.qtune.core.testing.CgroupSandbox;
-import io.qtune.core.testing.TestTime;
+import io.qtune.core.testing.TestOptions;
+import io.qtune.testkit.CgroupSandbox;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -21,7 +21,7 @@ class OperationMetricsTest {
   @BeforeEach
   void start() {
     sandbox = new CgroupSandbox("metricstest");
-    qtune = Qtune.create(TestTime.options().withPartition(sandbox.partition()).withStateDir(state));
+    qtune = Qtune.create(TestOptions.options().withPartition(sandbox.partition()).withStateDir(state));
   }
 
   @AfterEach
