@@ -40,19 +40,21 @@ public final class Daemon implements AutoCloseable {
   private final ExecutorService workers;
   private final ScheduledExecutorService timer;
   private final MetricsSource metrics;
+  private final boolean withMetrics;
   private SocketFile socketFile;
   private Channel unix;
   private Channel tcp;
   private int adopted;
 
-  private Daemon(DaemonOptions options, MetricsSource metrics) {
+  private Daemon(DaemonOptions options, boolean withMetrics) {
     this.options = options;
-    this.metrics = metrics;
+    this.withMetrics = withMetrics;
     QmpOptions q = QmpOptions.defaults();
     QtuneOptions qo = QtuneOptions.defaults().withStateDir(options.stateDir()).withPartition(options.partition())
         .withQmp(q.withConnectTimeout(scale(q.connectTimeout())).withCommandTimeout(scale(q.commandTimeout())));
     this.qtune = Qtune.create(qo);
     this.supervisor = new Supervisor(qtune, events);
+    this.metrics = withMetrics ? MetricsSource.of(qtune) : MetricsSource.NONE;
     AtomicInteger n = new AtomicInteger();
     this.workers = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "qtune-api-" + n.incrementAndGet());
@@ -74,8 +76,8 @@ public final class Daemon implements AutoCloseable {
    * Claims the socket (refusing if another daemon answers on it), re-adopts every recorded VM,
    * then serves. Throws, with nothing left behind, when it cannot.
    */
-  public static Daemon start(DaemonOptions options, MetricsSource metrics) {
-    Daemon d = new Daemon(options, metrics);
+  public static Daemon start(DaemonOptions options, boolean withMetrics) {
+    Daemon d = new Daemon(options, withMetrics);
     try {
       d.serve();
       return d;
@@ -98,11 +100,10 @@ public final class Daemon implements AutoCloseable {
     Router router = api.router(r -> {
       throw new IllegalStateException("the event stream is served by the HTTP layer");
     }, r -> CompletableFuture.completedFuture(metrics.scrape()
-        .map(text -> Response.text(200, "text/plain; version=0.0.4; charset=utf-8", text))
+        .map(text -> Response.text(200, metrics.contentType(), text))
         .orElseGet(() -> Response.problem(new Problem(Problem.type(503), Problem.title(503), 503,
-            "metrics are not built into this daemon yet (module qtune-metrics)", "GET /metrics", null,
-            java.util.List.of("metrics are not built into this daemon yet"))))));
-    unix = servers.bindUnix(socket, callers, HttpServers.handlers(router, events, workers, p -> true));
+            "metrics are off in this daemon", "GET /metrics", null, java.util.List.of("metrics are off"))))));
+    unix = servers.bindUnix(socket, callers, HttpServers.handlers(router, events, workers, metrics, p -> true));
     try {
       socketFile.restrict(options.socketMode(), callers.changeGroup(), options.changeGroup());
     } catch (IOException e) {
@@ -110,7 +111,7 @@ public final class Daemon implements AutoCloseable {
     }
     InetSocketAddress listen = options.metricsListen();
     if (listen != null) {
-      tcp = servers.bindTcp(listen, HttpServers.handlers(router, events, workers, p -> p.equals("/metrics")));
+      tcp = servers.bindTcp(listen, HttpServers.handlers(router, events, workers, metrics, p -> p.equals("/metrics")));
     }
     long every = options.driftInterval().toMillis();
     if (every > 0) {

@@ -68,7 +68,7 @@ public final class DaemonMain implements Callable<Integer> {
     }
     Daemon daemon;
     try {
-      daemon = Daemon.start(options, MetricsSource.NONE);
+      daemon = Daemon.start(options, true);
     } catch (RuntimeException e) {
       System.err.println("error: " + e.getMessage());
       return 1;

@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.AttributeKey;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -39,11 +40,14 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   private final EventLog events;
   private final Executor workers;
   private final Function<String, Boolean> allowedPath;
+  private final MetricsSource metrics;
 
   /**
    * @param allowedPath which paths this listener serves (the metrics listener serves /metrics only)
    */
-  HttpApiHandler(Router router, EventLog events, Executor workers, Function<String, Boolean> allowedPath) {
+  HttpApiHandler(Router router, EventLog events, Executor workers, MetricsSource metrics,
+      Function<String, Boolean> allowedPath) {
+    this.metrics = metrics;
     this.router = router;
     this.events = events;
     this.workers = workers;
@@ -85,6 +89,7 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       stream(ctx, request);
       return;
     }
+    long start = System.nanoTime();
     CompletableFuture.supplyAsync(() -> route.handler().handle(request), workers)
         .thenCompose(f -> f)
         .handle((resp, err) -> {
@@ -104,7 +109,14 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
           }
           return Response.problem(p);
         })
-        .thenAccept(resp -> write(ctx, resp, keepAlive));
+        .thenAccept(resp -> {
+          if (!route.template().equals("/metrics")) {
+            // the route's template, never the path: a VM name is no label value
+            metrics.operation(method + " " + route.template(), Duration.ofNanos(System.nanoTime() - start),
+                resp.status() < 400);
+          }
+          write(ctx, resp, keepAlive);
+        });
   }
 
   private static Map<String, String> decode(Map<String, String> params) {

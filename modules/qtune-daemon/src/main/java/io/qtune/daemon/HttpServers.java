@@ -56,9 +56,9 @@ final class HttpServers implements AutoCloseable {
     ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_BODY), h);
   }
 
-  static Supplier<HttpApiHandler> handlers(Router router, EventLog events, Executor workers,
+  static Supplier<HttpApiHandler> handlers(Router router, EventLog events, Executor workers, MetricsSource metrics,
       Function<String, Boolean> allowedPath) {
-    return () -> new HttpApiHandler(router, events, workers, allowedPath);
+    return () -> new HttpApiHandler(router, events, workers, metrics, allowedPath);
   }
 
   @Override

@@ -35,7 +35,9 @@ class DaemonApiTest {
   void start() throws Exception {
     sandbox = new CgroupSandbox("daemontest");
     qemu = QemuProcess.start("2", 1);
-    daemon = new DaemonProcess(sandbox.partition()).start();
+    daemon = new DaemonProcess(sandbox.partition());
+    daemon.metricsListen = "127.0.0.1:0";
+    daemon.start();
     http = new UnixHttp(daemon.socket); // one keep-alive connection for the whole class
     UnixHttp.Reply r = ok("POST", "/v1/vms", "/v1/vms",
         "{\"qmp\": \"" + qemu.socket() + "\", \"spec\": {\"name\": \"api1\", \"vcpupin\": [{\"vcpu\": 0, \"cpuset\": \"0\"}]}}", 201);
@@ -242,6 +244,52 @@ class DaemonApiTest {
     assertEquals(200, read.status, read.body);
     assertEquals("api1", JSON.readTree(read.body).get("vms").get(0).get("name").asText());
     assertTrue(daemon.log().contains("refused PUT /v1/vms/api1/vcpus/0/pin by uid 65534"), daemon.log());
+  }
+
+  @Test
+  void metricsOnTheSocketAndOnTcpParseStrictlyAndCountApiOperations() throws Exception {
+    ok("PUT", "/v1/vms/{name}/vcpus/{vcpu}/pin", "/v1/vms/api1/vcpus/1/pin", "{\"cpuset\": \"0-1\"}", 204);
+    UnixHttp.Reply r = ok("GET", "/metrics", "/metrics", null, 200);
+    assertTrue(r.header("Content-Type").startsWith("text/plain; version=0.0.4"), r.header("Content-Type"));
+    List<Sample> samples = Sample.parseAll(r.body());
+    assertTrue(samples.stream().anyMatch(s -> s.name().equals("qtune_thread_cpu_seconds_total")
+        && s.labels().contains("vm=\"api1\"")), "per-thread CPU time of api1");
+    assertTrue(samples.stream().anyMatch(s -> s.name().equals("qtune_operation_duration_seconds_count")
+        && s.labels().contains("operation=\"PUT /v1/vms/{name}/vcpus/{vcpu}/pin\"") && s.value() >= 1),
+        "the pin's latency is recorded under its route, never its path");
+    assertFalse(r.body().contains("/v1/vms/api1/"), "no request path (user input) becomes a label value");
+    // the TCP listener serves /metrics and nothing else
+    java.net.http.HttpClient c = java.net.http.HttpClient.newHttpClient();
+    String base = "http://127.0.0.1:" + daemon.metricsPort();
+    var m = c.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/metrics")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, m.statusCode());
+    Sample.parseAll(m.body());
+    var vms = c.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/v1/vms")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(404, vms.statusCode(), "the API is never served over TCP");
+  }
+
+  /** One exposition line {@code name{labels} value}; a line of any other shape fails the test. */
+  record Sample(String name, String labels, double value) {
+    private static final java.util.regex.Pattern LINE = java.util.regex.Pattern.compile(
+        "([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(?:[a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\\]|\\\\.)*\",?)*\\})? "
+            + "(-?[0-9.eE+-]+|NaN|[+-]Inf)( -?[0-9]+)?");
+
+    static List<Sample> parseAll(String text) {
+      List<Sample> out = new ArrayList<>();
+      for (String l : text.split("\n")) {
+        if (l.isEmpty() || l.startsWith("# HELP ") || l.startsWith("# TYPE ") || l.startsWith("# UNIT ")) {
+          continue;
+        }
+        java.util.regex.Matcher m = LINE.matcher(l);
+        assertTrue(m.matches(), "not an exposition line: " + l);
+        out.add(new Sample(m.group(1), m.group(2) == null ? "" : m.group(2), Double.parseDouble(
+            m.group(3).replace("+Inf", "Infinity").replace("-Inf", "-Infinity"))));
+      }
+      assertFalse(out.isEmpty());
+      return out;
+    }
   }
 
   private record Curl(int status, String body) {}

@@ -20,6 +20,8 @@ final class DaemonProcess implements AutoCloseable {
   final Path socket;
   final Path stateDir;
   private final String partition;
+  /** {@code none}, or e.g. {@code 127.0.0.1:0} (the port bound is in the log). */
+  String metricsListen = "none";
   private Process process;
   private int starts;
 
@@ -37,7 +39,7 @@ final class DaemonProcess implements AutoCloseable {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
         "io.qtune.daemon.DaemonMain", "--socket", socket.toString(), "--state-dir", stateDir.toString(),
-        "--partition", partition, "--metrics-listen", "none", "--socket-mode", "0666", "--drift-interval", "0"));
+        "--partition", partition, "--metrics-listen", metricsListen, "--socket-mode", "0666", "--drift-interval", "0"));
     cmd.addAll(List.of(extra));
     Path log = dir.resolve("daemon-" + (++starts) + ".log");
     process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -60,6 +62,15 @@ final class DaemonProcess implements AutoCloseable {
       }
       Thread.sleep(20);
     }
+  }
+
+  /** The TCP port /metrics was bound to, from the daemon's start line. */
+  int metricsPort() throws IOException {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("/metrics on /[^:]+:(\\d+)").matcher(log());
+    if (!m.find()) {
+      throw new IllegalStateException("no metrics listener in the log: " + log());
+    }
+    return Integer.parseInt(m.group(1));
   }
 
   long pid() {
