@@ -41,6 +41,8 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   private final Executor workers;
   private final Function<String, Boolean> allowedPath;
   private final MetricsSource metrics;
+  /** This connection's last reply: the next request runs after it is written (event-loop only). */
+  private CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
 
   /**
    * @param allowedPath which paths this listener serves (the metrics listener serves /metrics only)
@@ -77,7 +79,8 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             + "you are " + (caller == null ? "unknown" : caller) + " and may only read (GET)");
       }
     } catch (ApiException e) {
-      write(ctx, Response.problem(Problem.of(e, instance, null)), keepAlive);
+      Response refused = Response.problem(Problem.of(e, instance, null));
+      previous = previous.thenCompose(x -> write(ctx, refused, keepAlive));
       return;
     }
     Route route = match.route();
@@ -86,11 +89,18 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
     Request request = new Request(method, path, decode(match.params()), uri.parameters(), body, caller);
     if (route.template().equals("/v1/events")) {
-      stream(ctx, request);
+      previous = previous.thenRun(() -> ctx.executor().execute(() -> stream(ctx, request)));
       return;
     }
+    // one request at a time per connection, in order: a pipelined request waits for the reply before it
+    previous = previous.thenCompose(x -> respond(ctx, route, request, keepAlive));
+  }
+
+  private CompletableFuture<Void> respond(ChannelHandlerContext ctx, Route route, Request request, boolean keepAlive) {
+    String method = request.method();
+    String instance = request.instance();
     long start = System.nanoTime();
-    CompletableFuture.supplyAsync(() -> route.handler().handle(request), workers)
+    return CompletableFuture.supplyAsync(() -> route.handler().handle(request), workers)
         .thenCompose(f -> f)
         .handle((resp, err) -> {
           if (err == null) {
@@ -109,13 +119,13 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
           }
           return Response.problem(p);
         })
-        .thenAccept(resp -> {
+        .thenCompose(resp -> {
           if (!route.template().equals("/metrics")) {
             // the route's template, never the path: a VM name is no label value
             metrics.operation(method + " " + route.template(), Duration.ofNanos(System.nanoTime() - start),
                 resp.status() < 400);
           }
-          write(ctx, resp, keepAlive);
+          return write(ctx, resp, keepAlive);
         });
   }
 
@@ -125,7 +135,9 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     return out;
   }
 
-  private void write(ChannelHandlerContext ctx, Response r, boolean keepAlive) {
+  /** Writes the reply; completes once it is written (or the connection is gone). */
+  private CompletableFuture<Void> write(ChannelHandlerContext ctx, Response r, boolean keepAlive) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
     FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()),
         Unpooled.wrappedBuffer(r.body()));
     if (r.contentType() != null) {
@@ -139,10 +151,13 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       f.addListener(x -> {
         ctx.channel().config().setAutoRead(true);
         ctx.read();
+        done.complete(null);
       });
     } else {
       f.addListener(ChannelFutureListener.CLOSE);
+      f.addListener(x -> done.complete(null));
     }
+    return done;
   }
 
   /** The event stream: headers, then one chunk per event until the client closes. */

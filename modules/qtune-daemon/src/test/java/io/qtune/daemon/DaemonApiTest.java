@@ -246,6 +246,21 @@ class DaemonApiTest {
     assertTrue(daemon.log().contains("refused PUT /v1/vms/api1/vcpus/0/pin by uid 65534"), daemon.log());
   }
 
+  /** Two requests sent at once on one connection are answered in order, the slow one first. */
+  @Test
+  void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+    try (UnixHttp p = new UnixHttp(daemon.socket)) {
+      p.writeRequest("GET", "/v1/vms/api1", null);  // placement: reads /proc for every thread
+      p.writeRequest("GET", "/v1/vms/nosuch", null); // answered at once on its own
+      p.writeRequest("GET", "/v1/daemon", null);
+      assertEquals(200, p.readReply().status());
+      assertEquals(404, p.readReply().status());
+      UnixHttp.Reply third = p.readReply();
+      assertEquals(200, third.status());
+      assertTrue(third.body().contains("\"event_seq\""), third.body());
+    }
+  }
+
   @Test
   void metricsOnTheSocketAndOnTcpParseStrictlyAndCountApiOperations() throws Exception {
     ok("PUT", "/v1/vms/{name}/vcpus/{vcpu}/pin", "/v1/vms/api1/vcpus/1/pin", "{\"cpuset\": \"0-1\"}", 204);

@@ -22,6 +22,8 @@ final class DaemonProcess implements AutoCloseable {
   private final String partition;
   /** {@code none}, or e.g. {@code 127.0.0.1:0} (the port bound is in the log). */
   String metricsListen = "none";
+  /** Tests start fast (C1 only); the bench runs the daemon as ./qtune daemon does (tiered, C2). */
+  String[] jvmOptions = {"-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"};
   private Process process;
   private int starts;
 
@@ -37,7 +39,7 @@ final class DaemonProcess implements AutoCloseable {
   /** Starts the daemon and waits until it answers {@code GET /v1/daemon}. */
   DaemonProcess start(String... extra) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+        jvmOptions[0], jvmOptions[1], "-cp", System.getProperty("java.class.path"),
         "io.qtune.daemon.DaemonMain", "--socket", socket.toString(), "--state-dir", stateDir.toString(),
         "--partition", partition, "--metrics-listen", metricsListen, "--socket-mode", "0666", "--drift-interval", "0"));
     cmd.addAll(List.of(extra));
