@@ -42,7 +42,12 @@ final class SocketFile implements AutoCloseable {
         throw new QtuneException(lockPath + " is a symbolic link; the daemon refuses it");
       }
       ch = FileChannel.open(lockPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-      FileLock l = ch.tryLock();
+      FileLock l;
+      try {
+        l = ch.tryLock();
+      } catch (java.nio.channels.OverlappingFileLockException held) {
+        l = null; // held by another daemon in this very JVM (an embedder starting two)
+      }
       if (l == null) {
         throw new QtuneException("another qtune daemon holds " + lockPath + " (serving " + path + ")");
       }
