@@ -63,8 +63,7 @@ final class VmCollector implements MultiCollector {
   public MetricSnapshots collect() {
     long t0 = System.nanoTime();
     long deadline = t0 + budget.toNanos();
-    List<Vm> vms = list.get().stream()
-        .sorted(Comparator.comparing(Vm::name).thenComparingInt(Vm::pid)).toList();
+    List<Vm> vms = distinct(list.get());
     Families out = new Families();
     out.add(Family.VMS, Labels.EMPTY, vms.size());
     // every VM is asked at once; each one's drift check follows its own round trip, so no check
@@ -98,6 +97,22 @@ final class VmCollector implements MultiCollector {
     out.add(Family.SCRAPE_PHASE, Labels.of("phase", "qmp_wait"), (t2 - t1) / 1e9);
     out.add(Family.SCRAPE_PHASE, Labels.of("phase", "drift_wait"), (t3 - t2) / 1e9);
     return new MetricSnapshots(out.snapshots());
+  }
+
+  /**
+   * One VM per name, sorted: the same QEMU can be held twice (through two QMP monitors), and two
+   * entries with one name would repeat every label set, which the client refuses for the whole
+   * scrape. The first by pid is kept.
+   */
+  private static List<Vm> distinct(List<Vm> all) {
+    Map<String, Vm> byName = new java.util.TreeMap<>();
+    all.stream().sorted(Comparator.comparingInt(Vm::pid)).forEach(vm -> {
+      Vm kept = byName.putIfAbsent(vm.name(), vm);
+      if (kept != null && kept != vm) {
+        LOG.debug("VM {} (pid {}) is held twice: scraped once, as pid {}", vm.name(), vm.pid(), kept.pid());
+      }
+    });
+    return List.copyOf(byName.values());
   }
 
   /** Thread and group counters, read from /proc and the cgroup files now. */
