@@ -28,7 +28,7 @@ public final class MetricsBench {
     int count = args.length > 0 ? Integer.parseInt(args[0]) : 100;
     int scrapes = args.length > 1 ? Integer.parseInt(args[1]) : 10;
     int ncpu = Runtime.getRuntime().availableProcessors();
-    Path dir = Files.createTempDirectory("qtune-metrics-bench-");
+    Path dir = Files.createTempDirectory("qtune-bench-metrics-");
     List<QemuVm> qemus = new ArrayList<>();
     try (BenchPartition partition = new BenchPartition()) {
       long s0 = System.nanoTime();
@@ -89,6 +89,9 @@ public final class MetricsBench {
     } finally {
       for (QemuVm q : qemus) {
         q.close();
+      }
+      try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+        s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
     System.exit(0); // Netty's GlobalEventExecutor is non-daemon

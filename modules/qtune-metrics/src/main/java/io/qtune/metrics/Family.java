@@ -33,8 +33,8 @@ enum Family {
   DRIFTS("qtune_vm_drifts", false, false,
       "Differences between the VM's tuning in force and the kernel, from a drift check run at this scrape"),
   SCRAPE_PHASE("qtune_scrape_phase_seconds", false, true,
-      "Time this scrape spent per phase: QMP round trips (one VM after another), kernel reads,"
-          + " then waiting for the drift checks that ran meanwhile");
+      "Time this scrape spent per phase: kernel reads, then waiting for the QMP round trips and then"
+          + " for the drift checks, both started before the kernel reads");
 
   final String base;
   final boolean counter;

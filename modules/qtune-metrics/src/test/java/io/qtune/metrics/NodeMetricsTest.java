@@ -213,4 +213,27 @@ class NodeMetricsTest {
         List.of(new ThreadRoles.Role("vcpu", "7", List.of(Integer.MAX_VALUE))));
     assertTrue(out.snapshots().stream().noneMatch(s -> s.getMetadata().getName().equals("qtune_thread_cpu_seconds")));
   }
+
+  /**
+   * The same QEMU held twice (through its two QMP monitors) is one set of series: a second would
+   * repeat every label set, which the client refuses for the whole scrape.
+   */
+  @Test
+  void aVmHeldTwiceIsScrapedOnce() throws IOException {
+    Path second = Files.createTempDirectory("qtune-metricstest-").resolve("second.sock");
+    other = QemuProcess.start("2", List.of("-qmp", "unix:" + second + ",server=on,wait=off"));
+    Vm vm = qtune.attach(other.socket(), SpecReader.parse("{\"name\": \"twice\"}")).join();
+    await().atMost(TestTime.seconds(20)).until(() -> QemuProcess.accepts(second));
+    Vm again = qtune.open(second).join();
+    assertEquals(2, qtune.vms().size());
+    NodeMetrics metrics = new NodeMetrics(qtune, TestTime.seconds(30));
+
+    Exposition e = Exposition.parse(scrape(metrics));
+
+    assertEquals(1, e.find("qtune_thread_cpu_seconds_total", Map.of("vm", "twice", "role", "vcpu", "id", "0")).size());
+    assertEquals(1, e.find("qtune_vm_drifts", Map.of("vm", "twice")).size());
+    again.close();
+    Files.deleteIfExists(second);
+    Files.deleteIfExists(second.getParent());
+  }
 }
