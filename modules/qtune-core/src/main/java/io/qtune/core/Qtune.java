@@ -455,7 +455,8 @@ public final class Qtune implements AutoCloseable {
     return cgroups;
   }
 
-  HostFacts hostFacts() {
+  /** This host's CPUs, NUMA nodes and cgroup flavour, as specs are validated against them. */
+  public HostFacts hostFacts() {
     return hostFacts;
   }
 
