@@ -179,7 +179,7 @@ public final class Qtune implements AutoCloseable {
           continue;
         }
         d.ifPresent(g -> {
-          g.remove();
+          g.release(e.pid());
           removed.add(e.domainPath());
         });
         state.forget(e.name());
