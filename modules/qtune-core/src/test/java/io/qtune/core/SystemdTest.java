@@ -170,9 +170,9 @@ class SystemdTest {
   @Test
   void machinectlTerminateEndsQemuAndQtuneRemovesGroupsAndRecord() throws Exception {
     assumeTrue(systemd(), "needs systemd as init (cgroup v2, or v1 with cpuset)");
-    try (Qtune qtune = Qtune.create(TestTime.options().withStateDir(state))) {
+    try (Qtune qtune = Qtune.create(TestOptions.options().withStateDir(state))) {
       Vm vm = qtune.launch(SpecReader.parse("{\"name\": \"sdterm\", \"emulatorpin\": \"0\"}"),
-          QemuProcess.baseArgs("1"), TestTime.launch().paused()).join();
+          QemuProcess.baseArgs("1"), TestOptions.launch().paused()).join();
       String d = vm.domainPath();
       String scope = CgroupView.live().v2() ? d.substring(0, d.lastIndexOf('/')) : d;
       String unit = scope.substring(scope.lastIndexOf('/') + 1);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.qtune.testkit.TestTime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,15 +25,10 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("systemd")
 class SystemdScopeTest {
-    private static final Duration SLOW = Duration.ofSeconds(10L * scale());
+    private static final Duration SLOW = TestTime.seconds(10);
 
     static boolean systemd() {
         return Files.isDirectory(Path.of("/run/systemd/system"));
-    }
-
-    private static long scale() {
-        String s = System.getenv("QTUNE_TEST_TIME_SCALE");
-        return s == null || s.isBlank() ? 1 : Long.parseLong(s.trim());
     }
 
     /** The hierarchy systemd manages: the unified tree, or name=systemd on a v1 host. */
