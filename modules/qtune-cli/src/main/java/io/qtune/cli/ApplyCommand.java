@@ -16,6 +16,10 @@ final class ApplyCommand extends VerbCommand {
   @Parameters(index = "0", arity = "0..1", paramLabel = "SPEC.json", description = "the tuning spec (optional with --plan)")
   Path spec;
 
+  @Option(names = "--libvirt-xml", paramLabel = "DOMAIN.xml",
+      description = "take the spec from a libvirt domain XML (as 'qtune import-xml') instead of SPEC.json")
+  Path libvirtXml;
+
   @Option(names = "--plan", description = "place by policy: the planner (options as 'qtune plan', vCPUs from "
       + "the VM) fills what SPEC leaves unset; the plan is printed to stderr")
   boolean plan;
@@ -28,10 +32,14 @@ final class ApplyCommand extends VerbCommand {
 
   @Override
   void execute() {
-    if (spec == null && !plan) {
-      throw new BadInputException("apply needs SPEC.json (or --plan)");
+    if (spec != null && libvirtXml != null) {
+      throw new BadInputException("apply takes SPEC.json or --libvirt-xml DOMAIN.xml, not both");
     }
-    TuningSpec s = spec == null ? TuningSpec.named(null) : SpecFile.read(spec);
+    if (spec == null && libvirtXml == null && !plan) {
+      throw new BadInputException("apply needs SPEC.json (or --libvirt-xml DOMAIN.xml, or --plan)");
+    }
+    TuningSpec s = libvirtXml != null ? LibvirtXmlFile.read(libvirtXml, session().qtune()).spec()
+        : spec == null ? TuningSpec.named(null) : SpecFile.read(spec);
     Path socket = session().socket();
     if (plan) {
       s = planned(s);

@@ -25,8 +25,13 @@ final class LaunchCommand extends VerbCommand {
   static final String DEFAULT_QEMU = "qemu-system-x86_64";
 
   @Parameters(arity = "1..*", paramLabel = "[SPEC.json] QEMU-ARGS",
-      description = "the tuning spec (needs a name; optional with --plan), then after --: the QEMU command line")
+      description = "the tuning spec (needs a name; optional with --plan, absent with --libvirt-xml), then after --: the QEMU command line")
   List<String> positional = new ArrayList<>();
+
+  @Option(names = "--libvirt-xml", paramLabel = "DOMAIN.xml",
+      description = "take the spec from a libvirt domain XML (as 'qtune import-xml') instead of SPEC.json; "
+          + "its <vcpu> becomes -smp when QEMU-ARGS have none")
+  Path libvirtXml;
 
   @Option(names = "--plan", description = "place by policy: the planner (options as 'qtune plan', vCPUs from "
       + "-smp) fills what SPEC leaves unset; the plan is printed to stderr")
@@ -45,6 +50,17 @@ final class LaunchCommand extends VerbCommand {
       description = "how long QEMU may take to open its QMP socket (default: ${DEFAULT-VALUE})")
   int startTimeout;
 
+  /** The domain's {@code <vcpu current>} as -smp when QEMU-ARGS have none; a different one is refused. */
+  private static void smpOf(io.qtune.core.spec.libvirt.LibvirtDomainXml.Import domain, List<String> args) {
+    boolean given = args.stream().anyMatch(a -> a.equals("-smp") || a.equals("--smp") || a.startsWith("-smp="));
+    if (!given) {
+      args.addAll(1, List.of("-smp", domain.smp()));
+    } else if (SmpArg.vcpus(args) != domain.currentVcpus()) {
+      throw new BadInputException("-smp starts " + SmpArg.vcpus(args) + " vCPUs but the domain XML's <vcpu "
+          + "current> is " + domain.currentVcpus() + " (leave -smp out to take " + domain.smp() + ")");
+    }
+  }
+
   @Override
   void execute() {
     if (startTimeout < 1) {
@@ -52,13 +68,19 @@ final class LaunchCommand extends VerbCommand {
     }
     List<String> args = new ArrayList<>(positional);
     // with --plan the spec file is optional: it is there when the first word names a .json file
-    boolean hasSpec = !plan || args.get(0).endsWith(".json");
-    TuningSpec s = hasSpec ? SpecFile.read(Path.of(args.remove(0))) : TuningSpec.named(root.name);
+    boolean hasSpec = libvirtXml == null && (!plan || args.get(0).endsWith(".json"));
+    io.qtune.core.spec.libvirt.LibvirtDomainXml.Import domain = libvirtXml == null ? null
+        : LibvirtXmlFile.read(libvirtXml, session().qtune());
+    TuningSpec s = domain != null ? domain.spec()
+        : hasSpec ? SpecFile.read(Path.of(args.remove(0))) : TuningSpec.named(root.name);
     if (args.isEmpty()) {
       throw new BadInputException("launch needs the QEMU command line after --");
     }
     if (args.get(0).startsWith("-")) {
       args.add(0, DEFAULT_QEMU);
+    }
+    if (domain != null) {
+      smpOf(domain, args);
     }
     if ((s.name() == null || s.name().isBlank()) && root.name != null) {
       s = s.withName(root.name);

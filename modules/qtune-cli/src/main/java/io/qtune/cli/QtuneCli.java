@@ -30,6 +30,7 @@ import picocli.CommandLine.ScopeType;
         SchedInfoCommand.class, SetVcpusCommand.class, AttachDiskCommand.class,
         DetachDiskCommand.class, ApplyCommand.class, DiffCommand.class, LaunchCommand.class,
         PsCommand.class, GcCommand.class, ShellCommand.class, CdsTrainCommand.class, PlanCommand.class,
+        ImportXmlCommand.class,
         CommandLine.HelpCommand.class})
 public final class QtuneCli implements Runnable {
 

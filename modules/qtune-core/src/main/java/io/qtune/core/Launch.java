@@ -185,7 +185,7 @@ final class Launch {
     try (var lock = qtune.state().lock()) {
       if (domain != null) {
         try {
-          domain.remove();
+          domain.release((int) p.pid());
         } catch (RuntimeException e) {
           LOG.warn("launch rollback: removing {} failed: {}", domain.layout().domainPath(), e.toString());
         }

@@ -192,7 +192,7 @@ public final class Qtune implements AutoCloseable {
           continue;
         }
         d.ifPresent(g -> {
-          g.remove();
+          g.release(e.pid());
           removed.add(e.domainPath());
         });
         state.forget(e.name());
@@ -479,7 +479,8 @@ public final class Qtune implements AutoCloseable {
     return cgroups;
   }
 
-  HostFacts hostFacts() {
+  /** This host's CPUs, NUMA nodes and cgroup flavour, as specs are validated against them. */
+  public HostFacts hostFacts() {
     return hostFacts;
   }
 

@@ -462,7 +462,7 @@ public final class Vm implements AutoCloseable {
     try (var lock = qtune.state().lock()) {
       DomainCgroup d = domain;
       if (d != null) {
-        d.remove();
+        d.release(pid);
         domain = null;
       }
       // only our own record: a later VM of the same name may have been recorded since

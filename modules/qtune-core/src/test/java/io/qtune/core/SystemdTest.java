@@ -58,6 +58,8 @@ class SystemdTest {
       String unit = "machine-qemu\\x2d1\\x2dsd1.scope";
       assertEquals("Delegate=yes", systemctl("show", "-p", "Delegate", unit));
       assertEquals("ActiveState=active", systemctl("show", "-p", "ActiveState", unit));
+      // after attach the VM is a machine, as under libvirt
+      assertMachine("qemu-1-sd1", unit, q.pid());
 
       String d = vm.domainPath();
       if (v.v2()) {
@@ -92,6 +94,8 @@ class SystemdTest {
       vm.exited().get(TestTime.millis(20), java.util.concurrent.TimeUnit.MILLISECONDS);
       org.awaitility.Awaitility.await().atMost(TestTime.seconds(10))
           .until(() -> scopeDirs(scope).stream().noneMatch(Files::exists));
+      org.awaitility.Awaitility.await().atMost(TestTime.seconds(10))
+          .until(() -> !machinectl("list", "--no-legend").contains("qemu-1-sd1"));
     }
   }
 
@@ -112,6 +116,10 @@ class SystemdTest {
         String unit = scope.substring(scope.lastIndexOf('/') + 1);
         assertEquals("Delegate=yes", systemctl("show", "-p", "Delegate", unit));
         int pid = vm.pid();
+        // after launch: a machine led by QEMU (the pid the launcher's shell exec'd into)
+        String machine = "qemu-" + unit.substring("machine-qemu\\x2d".length(), unit.indexOf("\\x2dsdlaunch"))
+            + "-sdlaunch";
+        assertMachine(machine, unit, pid);
         assertEquals(d + "/emulator", v.groupOf(pid, pid), "QEMU's main thread");
         assertEquals("0", ThreadProbe.cpusAllowedList(pid, pid));
         int vcpu0 = ThreadProbe.tasks(pid).stream()
@@ -153,6 +161,57 @@ class SystemdTest {
       org.awaitility.Awaitility.await().atMost(TestTime.seconds(10))
           .until(() -> scopeDirs(scope).stream().noneMatch(Files::exists));
     }
+  }
+
+  /**
+   * {@code machinectl terminate} (machined stops the scope: SIGTERM to QEMU) ends the VM, and qtune,
+   * supervising it, removes its groups and its state record, as after any exit.
+   */
+  @Test
+  void machinectlTerminateEndsQemuAndQtuneRemovesGroupsAndRecord() throws Exception {
+    assumeTrue(systemd(), "needs systemd as init (cgroup v2, or v1 with cpuset)");
+    try (Qtune qtune = Qtune.create(TestOptions.options().withStateDir(state))) {
+      Vm vm = qtune.launch(SpecReader.parse("{\"name\": \"sdterm\", \"emulatorpin\": \"0\"}"),
+          QemuProcess.baseArgs("1"), TestOptions.launch().paused()).join();
+      String d = vm.domainPath();
+      String scope = CgroupView.live().v2() ? d.substring(0, d.lastIndexOf('/')) : d;
+      String unit = scope.substring(scope.lastIndexOf('/') + 1);
+      String machine = "qemu-" + unit.substring("machine-qemu\\x2d".length(), unit.indexOf("\\x2dsdterm")) + "-sdterm";
+      int pid = vm.pid();
+      try {
+        assertMachine(machine, unit, pid);
+        assertTrue(qtune.state().find("sdterm").isPresent(), "recorded while it runs");
+        machinectl("terminate", machine);
+        vm.exited().get(TestTime.millis(30), java.util.concurrent.TimeUnit.MILLISECONDS);
+        assertTrue(ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true), "QEMU ended");
+        assertTrue(qtune.state().find("sdterm").isEmpty(), "record removed");
+        org.awaitility.Awaitility.await().atMost(TestTime.seconds(10))
+            .until(() -> scopeDirs(scope).stream().noneMatch(Files::exists));
+        assertTrue(!machinectl("list", "--no-legend").contains(machine), "machine gone");
+      } finally {
+        if (!vm.exited().isDone()) {
+          vm.destroy().get(TestTime.millis(20), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+      }
+    }
+  }
+
+  /** machinectl knows the VM: class vm, leader QEMU, its scope, qtune as the registering service. */
+  private static void assertMachine(String machine, String unit, int pid) throws Exception {
+    assertTrue(machinectl("list", "--no-legend").contains(machine), machinectl("list", "--no-legend"));
+    List<String> props = List.of(machinectl("show", machine, "-p", "Class", "-p", "Leader", "-p", "Unit",
+        "-p", "Service").split("\n"));
+    assertEquals(java.util.Set.of("Class=vm", "Leader=" + pid, "Unit=" + unit, "Service=qtune"),
+        java.util.Set.copyOf(props));
+  }
+
+  private static String machinectl(String... args) throws Exception {
+    List<String> cmd = new java.util.ArrayList<>(List.of("machinectl"));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes()).trim();
+    p.waitFor(TestTime.millis(10), java.util.concurrent.TimeUnit.MILLISECONDS);
+    return out;
   }
 
   private static String systemctl(String... args) throws Exception {

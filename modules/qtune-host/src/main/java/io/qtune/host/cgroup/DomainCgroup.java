@@ -80,6 +80,18 @@ public final class DomainCgroup extends CpuCgroup {
         return threadGroups().stream().allMatch(g -> g.threads().isEmpty());
     }
 
+    /**
+     * The end of a VM whose QEMU ({@code pid}) is gone: removes the group and everything below it,
+     * then, on a systemd host, terminates its machine as libvirt does (machined drops the machine
+     * and stops the scope; only the machine {@code pid} led).
+     */
+    public void release(int pid) {
+        remove();
+        if (layout.systemd()) {
+            SystemdScope.terminate(layout, pid);
+        }
+    }
+
     /** Same as {@link CgroupBackend#attachThreads(Map)}. */
     public void attachThreads(Map<ThreadCgroup, ? extends Collection<Integer>> placement) {
         backend.attachThreads(placement);
