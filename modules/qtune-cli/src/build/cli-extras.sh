@@ -24,10 +24,9 @@ fi
 cp_app="$jar"
 cp_gen="$jar:$codegen:$(ls lib/*.jar | sed "s|^|$target/|" | paste -sd:)"
 
-java -cp "$cp_gen" picocli.AutoComplete --force -n qtune -o "$target/qtune_completion.bash" io.qtune.cli.QtuneCli
-
 rm -rf "$target/man"
-java -cp "$cp_gen" picocli.codegen.docgen.manpage.ManPageGenerator -d "$target/man" io.qtune.cli.QtuneCli
+# the verbs are added in code, so picocli's own mains (which read annotations) would see none
+java -cp "$cp_gen" io.qtune.cli.BuildExtras "$target/qtune_completion.bash" "$target/man"
 if command -v asciidoctor >/dev/null; then
   asciidoctor -b manpage -D "$target/man" "$target"/man/*.adoc
 else
