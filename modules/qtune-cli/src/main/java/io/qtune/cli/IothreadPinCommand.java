@@ -15,7 +15,7 @@ final class IothreadPinCommand extends VerbCommand {
 
   @Override
   void execute() {
-    await(vm().pinIothread(id, cpulist));
-    printer().result(() -> "", () -> JsonViews.iothreadInfo(await(vm().iothreadInfo())));
+    access().pinIothread(id, cpulist);
+    printer().result(() -> "", () -> JsonViews.iothreadInfo(access().iothreadInfo()));
   }
 }

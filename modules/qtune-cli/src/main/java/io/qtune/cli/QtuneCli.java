@@ -99,6 +99,14 @@ public final class QtuneCli implements Runnable {
           + "command's QMP exchanges, for each line in the shell (default: ${DEFAULT-VALUE})")
   int timeout;
 
+  @Option(names = "--direct", scope = ScopeType.INHERIT,
+      description = "do not go through qtune daemon, even when it supervises the VM")
+  boolean direct;
+
+  @Option(names = "--socket", paramLabel = "PATH", scope = ScopeType.INHERIT,
+      description = "qtune daemon's socket (default: $QTUNE_SOCKET, else /run/qtune/qtune.sock when it exists)")
+  Path socket;
+
   @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
       description = "log what qtune does to stderr")
   boolean verbose;
@@ -216,7 +224,8 @@ public final class QtuneCli implements Runnable {
       return shared;
     }
     if (own == null) {
-      own = new Session(new Session.Target(qmp, name, stateDir, partition));
+      own = new Session(new Session.Target(qmp, name, stateDir, partition))
+          .routing(Session.DaemonRoute.of(direct, socket));
     }
     return own;
   }
