@@ -36,7 +36,7 @@ fi
 if [[ ${QTUNE_SKIP_CDS:-0} != 1 ]]; then
   rm -f "$target/qtune.jsa"
   # the same flags and class path as ./qtune, or the JVM refuses the archive
-  timeout 120 java -XX:ArchiveClassesAtExit="$target/qtune.jsa" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
+  timeout 120 java -XX:ArchiveClassesAtExit="$target/qtune.jsa" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData \
     -Xlog:disable -Xlog:all=error:stderr -cp "$cp_app" io.qtune.cli.QtuneCli cds-train \
     || echo "cli-extras: AppCDS training failed; ./qtune runs without the archive"
   [[ -f $target/qtune.jsa ]] && echo "cli-extras: AppCDS archive $(du -h "$target/qtune.jsa" | cut -f1)"

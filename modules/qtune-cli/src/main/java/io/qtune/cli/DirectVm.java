@@ -25,58 +25,58 @@ final class DirectVm implements VmAccess {
 
   @Override
   public Map<Integer, CpuSet> vcpuPins() {
-    return session.await(vm().vcpuPins());
+    return session.await(vm().pins().vcpus());
   }
 
   @Override
   public void pinVcpu(int vcpu, String cpulist) {
-    session.await(vm().pinVcpu(vcpu, cpulist));
+    session.await(vm().pins().vcpu(vcpu, cpulist));
   }
 
   @Override
   public CpuSet emulatorPin() {
-    return session.await(vm().emulatorPin());
+    return session.await(vm().pins().emulator());
   }
 
   @Override
   public void pinEmulator(String cpulist) {
-    session.await(vm().pinEmulator(cpulist));
+    session.await(vm().pins().emulator(cpulist));
   }
 
   @Override
   public void pinIothread(int id, String cpulist) {
-    session.await(vm().pinIothread(id, cpulist));
+    session.await(vm().pins().iothread(id, cpulist));
   }
 
   @Override
   public List<IothreadInfo> iothreadInfo() {
-    return session.await(vm().iothreadInfo());
+    return session.await(vm().iothreads().info());
   }
 
   @Override
   public IothreadInfo addIothread(IothreadSpec spec) {
-    return session.await(vm().addIothread(spec));
+    return session.await(vm().iothreads().add(spec));
   }
 
   @Override
   public void deleteIothread(int id) {
-    session.await(vm().deleteIothread(id));
+    session.await(vm().iothreads().delete(id));
   }
 
   @Override
   public SchedInfo schedInfo() {
-    return session.await(vm().schedInfo());
+    return session.await(vm().scheduler().get());
   }
 
   @Override
   public SchedInfo setSchedParams(SchedParams params) {
-    session.await(vm().setSchedParams(params));
+    session.await(vm().scheduler().set(params));
     return schedInfo(); // as virsh: the values after the change, read back
   }
 
   @Override
   public List<VcpuInfo> setVcpus(int count) {
-    return session.await(vm().setVcpus(count));
+    return session.await(vm().vcpus().setCount(count));
   }
 
   @Override
