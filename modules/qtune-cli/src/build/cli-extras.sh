@@ -24,10 +24,9 @@ fi
 cp_app="$jar"
 cp_gen="$jar:$codegen:$(ls lib/*.jar | sed "s|^|$target/|" | paste -sd:)"
 
-java -cp "$cp_gen" picocli.AutoComplete --force -n qtune -o "$target/qtune_completion.bash" io.qtune.cli.QtuneCli
-
 rm -rf "$target/man"
-java -cp "$cp_gen" picocli.codegen.docgen.manpage.ManPageGenerator -d "$target/man" io.qtune.cli.QtuneCli
+# the verbs are added in code, so picocli's own mains (which read annotations) would see none
+java -cp "$cp_gen" io.qtune.cli.BuildExtras "$target/qtune_completion.bash" "$target/man"
 if command -v asciidoctor >/dev/null; then
   asciidoctor -b manpage -D "$target/man" "$target"/man/*.adoc
 else
@@ -37,7 +36,7 @@ fi
 if [[ ${QTUNE_SKIP_CDS:-0} != 1 ]]; then
   rm -f "$target/qtune.jsa"
   # the same flags and class path as ./qtune, or the JVM refuses the archive
-  timeout 120 java -XX:ArchiveClassesAtExit="$target/qtune.jsa" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
+  timeout 120 java -XX:ArchiveClassesAtExit="$target/qtune.jsa" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData \
     -Xlog:disable -Xlog:all=error:stderr -cp "$cp_app" io.qtune.cli.QtuneCli cds-train \
     || echo "cli-extras: AppCDS training failed; ./qtune runs without the archive"
   [[ -f $target/qtune.jsa ]] && echo "cli-extras: AppCDS archive $(du -h "$target/qtune.jsa" | cut -f1)"

@@ -3,6 +3,12 @@ package io.qtune.cli;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,6 +49,7 @@ final class CdsTrainCommand extends VerbCommand {
       quietly(nul, "--json", "topology");
       quietly(nul, "--qmp", dir.resolve("missing.sock").toString(), "vcpuinfo");
       quietly(nul, "vcpupin", "x");
+      throughDaemon(nul, dir, state);
       Path sock = dir.resolve("qmp.sock");
       p = startQemu(sock, dir);
       if (p != null) {
@@ -70,6 +77,71 @@ final class CdsTrainCommand extends VerbCommand {
         }
       }
       deleteTree(dir);
+    }
+  }
+
+  /**
+   * The daemon client's classes (HTTP over a unix socket, Json, DaemonVm, a problem): against a
+   * stand-in on a socket of its own that answers as the API says, so the archive covers the path
+   * of a one-shot command through {@code qtune daemon}.
+   */
+  private static void throughDaemon(PrintStream nul, Path dir, String state) throws IOException {
+    Path sock = dir.resolve("daemon.sock");
+    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      server.bind(UnixDomainSocketAddress.of(sock));
+      Thread t = new Thread(() -> answer(server, state), "cds-train-daemon");
+      t.setDaemon(true);
+      t.start();
+      for (String[] cmd : new String[][] {{"vcpupin"}, {"vcpupin", "0", "0"}, {"vcpupin", "9", "0"},
+          {"--json", "vcpupin"}}) {
+        List<String> a = new ArrayList<>(List.of("--socket", sock.toString(), "--state-dir", state, "--name", "vm"));
+        a.addAll(List.of(cmd));
+        quietly(nul, a.toArray(String[]::new));
+      }
+    }
+  }
+
+  private static void answer(ServerSocketChannel server, String state) {
+    while (server.isOpen()) {
+      try (SocketChannel c = server.accept()) {
+        var in = new java.io.BufferedReader(new java.io.InputStreamReader(Channels.newInputStream(c),
+            StandardCharsets.ISO_8859_1));
+        var out = Channels.newOutputStream(c);
+        for (String start = in.readLine(); start != null; start = in.readLine()) {
+          int length = 0;
+          for (String h = in.readLine(); h != null && !h.isEmpty(); h = in.readLine()) {
+            if (h.regionMatches(true, 0, "content-length:", 0, 15)) {
+              length = Integer.parseInt(h.substring(15).trim());
+            }
+          }
+          in.skip(length);
+          String path = start.split(" ")[1];
+          int status = 200;
+          String type = "application/json";
+          String body;
+          if (path.equals("/v1/daemon")) {
+            body = Json.write(java.util.Map.of("state_dir", state));
+          } else if (path.equals("/v1/vms")) {
+            body = "{\"vms\":[{\"name\":\"vm\",\"qmp_socket\":\"/nonexistent\"}]}";
+          } else if (start.startsWith("GET ")) {
+            body = "{\"vcpus\":[],\"pins\":[{\"vcpu\":0,\"affinity\":\"0\"}]}";
+          } else if (path.contains("/9/")) {
+            status = 422;
+            type = "application/problem+json";
+            body = "{\"status\":422,\"detail\":\"vcpu 9 is out of range\"}";
+          } else {
+            status = 204;
+            body = "";
+          }
+          byte[] b = body.getBytes(StandardCharsets.UTF_8);
+          out.write(("HTTP/1.1 " + status + " X\r\nContent-Type: " + type + "\r\nContent-Length: " + b.length
+              + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+          out.write(b);
+          out.flush();
+        }
+      } catch (IOException | RuntimeException e) {
+        // the server closed, or the client went away
+      }
     }
   }
 

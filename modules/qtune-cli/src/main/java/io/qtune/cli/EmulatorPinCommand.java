@@ -14,15 +14,15 @@ final class EmulatorPinCommand extends VerbCommand {
   @Override
   void execute() {
     if (cpulist != null) {
-      await(vm().pins().emulator(cpulist));
+      access().pinEmulator(cpulist);
       if (printer().json()) {
-        printer().json(JsonViews.emulatorPin(await(vm().pins().emulator())));
+        printer().json(JsonViews.emulatorPin(access().emulatorPin()));
       } else {
         printer().text("");
       }
       return;
     }
-    CpuSet cpus = await(vm().pins().emulator());
+    CpuSet cpus = access().emulatorPin();
     printer().result(() -> VirshText.emulatorPin(cpus, !printer().quiet()), () -> JsonViews.emulatorPin(cpus));
   }
 }

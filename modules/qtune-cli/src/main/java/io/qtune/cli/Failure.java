@@ -18,6 +18,9 @@ record Failure(int exitCode, List<String> messages) {
     if (c instanceof InvalidInputException inv) {
       return new Failure(Exit.BAD_INPUT, inv.problems());
     }
+    if (c instanceof DaemonProblemException p) {
+      return new Failure(p.exitCode(), p.messages());
+    }
     if (c instanceof BadInputException bad) {
       return new Failure(Exit.BAD_INPUT, List.of(bad.getMessage()));
     }

@@ -25,7 +25,7 @@ final class IothreadAddCommand extends VerbCommand {
   @Override
   void execute() {
     IothreadSpec spec = new IothreadSpec(id.value(), pollMaxNs, pollGrow, pollShrink, null, null, null);
-    IothreadInfo added = await(vm().iothreads().add(spec));
+    IothreadInfo added = access().addIothread(spec);
     printer().result(() -> "", () -> JsonViews.iothread(added));
   }
 }

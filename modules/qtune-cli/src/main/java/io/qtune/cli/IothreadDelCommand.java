@@ -12,7 +12,7 @@ final class IothreadDelCommand extends VerbCommand {
   @Override
   void execute() {
     int n = id.value();
-    await(vm().iothreads().delete(n));
-    printer().result(() -> "", () -> JsonViews.iothreadInfo(await(vm().iothreads().info())));
+    access().deleteIothread(n);
+    printer().result(() -> "", () -> JsonViews.iothreadInfo(access().iothreadInfo()));
   }
 }

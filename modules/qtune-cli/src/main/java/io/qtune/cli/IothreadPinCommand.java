@@ -15,7 +15,7 @@ final class IothreadPinCommand extends VerbCommand {
 
   @Override
   void execute() {
-    await(vm().pins().iothread(id, cpulist));
-    printer().result(() -> "", () -> JsonViews.iothreadInfo(await(vm().iothreads().info())));
+    access().pinIothread(id, cpulist);
+    printer().result(() -> "", () -> JsonViews.iothreadInfo(access().iothreadInfo()));
   }
 }

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 final class PsCommand extends VerbCommand {
   @Override
   void execute() {
-    List<ThreadPlacement> threads = await(vm().placement());
+    List<ThreadPlacement> threads = access().placement();
     printer().result(() -> VirshText.threads(threads, !printer().quiet()), () -> JsonViews.threads(threads));
   }
 }

@@ -2,6 +2,11 @@ package io.qtune.cli;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,18 +26,48 @@ import picocli.CommandLine.ScopeType;
     description = "Place and tune a QEMU VM's threads (vCPUs, emulator, iothreads) like libvirt, "
         + "over QMP and cgroups, without libvirtd.",
     footerHeading = "%nExit status:%n",
+    // the verbs are added in commandLine(): only the one a command line names (see VERBS)
     footer = {"  0  done", "  1  the operation failed", "  2  bad input (nothing was changed)",
-        "  3  diff found drift"},
-    subcommands = {
-        NodeCpuMapCommand.class, TopologyCommand.class, VcpuInfoCommand.class,
-        VcpuPinCommand.class, EmulatorPinCommand.class, IothreadInfoCommand.class,
-        IothreadAddCommand.class, IothreadDelCommand.class, IothreadPinCommand.class,
-        SchedInfoCommand.class, SetVcpusCommand.class, AttachDiskCommand.class,
-        DetachDiskCommand.class, ApplyCommand.class, DiffCommand.class, LaunchCommand.class,
-        PsCommand.class, GcCommand.class, ShellCommand.class, CdsTrainCommand.class, PlanCommand.class,
-        ImportXmlCommand.class,
-        CommandLine.HelpCommand.class})
+        "  3  diff found drift"})
 public final class QtuneCli implements Runnable {
+
+  /**
+   * Every verb, in the order help lists them. picocli reflects over each verb it is given (its
+   * annotations, fields, mixins): a one-shot command builds the model of the verb it runs only.
+   */
+  private static final Map<String, Supplier<Object>> VERBS = verbs();
+
+  private static Map<String, Supplier<Object>> verbs() {
+    Map<String, Supplier<Object>> m = new LinkedHashMap<>();
+    m.put("nodecpumap", NodeCpuMapCommand::new);
+    m.put("topology", TopologyCommand::new);
+    m.put("vcpuinfo", VcpuInfoCommand::new);
+    m.put("vcpupin", VcpuPinCommand::new);
+    m.put("emulatorpin", EmulatorPinCommand::new);
+    m.put("iothreadinfo", IothreadInfoCommand::new);
+    m.put("iothreadadd", IothreadAddCommand::new);
+    m.put("iothreaddel", IothreadDelCommand::new);
+    m.put("iothreadpin", IothreadPinCommand::new);
+    m.put("schedinfo", SchedInfoCommand::new);
+    m.put("setvcpus", SetVcpusCommand::new);
+    m.put("attach-disk", AttachDiskCommand::new);
+    m.put("detach-disk", DetachDiskCommand::new);
+    m.put("apply", ApplyCommand::new);
+    m.put("diff", DiffCommand::new);
+    m.put("launch", LaunchCommand::new);
+    m.put("ps", PsCommand::new);
+    m.put("gc", GcCommand::new);
+    m.put("shell", ShellCommand::new);
+    m.put("cds-train", CdsTrainCommand::new);
+    m.put("plan", PlanCommand::new);
+    m.put("import-xml", ImportXmlCommand::new);
+    m.put("help", CommandLine.HelpCommand::new);
+    return m;
+  }
+
+  /** Root options that take a value: skipped when looking for the verb. */
+  private static final Set<String> VALUED = Set.of("--qmp", "--name", "--state-dir", "--partition",
+      "--timeout", "--socket");
 
   @Option(names = "--qmp", paramLabel = "SOCKET", scope = ScopeType.INHERIT,
       description = "the VM's QMP unix socket (any QEMU started with -qmp unix:SOCKET,server=on,wait=off)")
@@ -65,6 +100,14 @@ public final class QtuneCli implements Runnable {
           + "command's QMP exchanges, for each line in the shell (default: ${DEFAULT-VALUE})")
   int timeout;
 
+  @Option(names = "--direct", scope = ScopeType.INHERIT,
+      description = "do not go through qtune daemon, even when it supervises the VM")
+  boolean direct;
+
+  @Option(names = "--socket", paramLabel = "PATH", scope = ScopeType.INHERIT,
+      description = "qtune daemon's socket (default: $QTUNE_SOCKET, else /run/qtune/qtune.sock when it exists)")
+  Path socket;
+
   @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
       description = "log what qtune does to stderr")
   boolean verbose;
@@ -92,7 +135,7 @@ public final class QtuneCli implements Runnable {
     Logging.configure(args);
     QtuneCli cli = new QtuneCli();
     try {
-      return cli.commandLine().execute(args);
+      return cli.commandLine(args).execute(args);
     } finally {
       cli.closeOwnSession();
     }
@@ -100,7 +143,21 @@ public final class QtuneCli implements Runnable {
 
   /** A command line for this instance, with qtune's exit codes and error reporting. */
   CommandLine commandLine() {
+    return commandLine(null);
+  }
+
+  /**
+   * A command line with only the verb {@code args} name (every verb when it names none or
+   * {@code help}, so that usage, {@code help VERB} and "unknown command" are as before).
+   */
+  CommandLine commandLine(String[] argv) {
     CommandLine cl = new CommandLine(this);
+    String verb = argv == null ? null : verbOf(argv);
+    if (verb != null && !verb.equals("help") && VERBS.containsKey(verb)) {
+      addVerb(cl, verb, VERBS.get(verb).get());
+    } else {
+      VERBS.forEach((name, make) -> addVerb(cl, name, make.get()));
+    }
     cl.setParameterExceptionHandler((ex, args) -> {
       PrintStream err = System.err;
       if (ex instanceof CommandLine.UnmatchedArgumentException u && u.getCommandLine().getParent() == null
@@ -121,10 +178,45 @@ public final class QtuneCli implements Runnable {
     return cl;
   }
 
+  /**
+   * Adds a verb. The -h/-V it gets from the root's INHERIT scope come first when it is added to a
+   * finished root (with the verbs in the annotation they came last): moved back to the end, so help and man pages stay as they were.
+   */
+  private static void addVerb(CommandLine root, String name, Object verb) {
+    root.addSubcommand(name, verb);
+    if (verb instanceof CommandLine.HelpCommand) {
+      return; // its own -h, declared after the inherited options
+    }
+    CommandLine.Model.CommandSpec spec = root.getSubcommands().get(name).getCommandSpec();
+    for (CommandLine.Model.OptionSpec o : List.copyOf(spec.options())) {
+      if (o.longestName().equals("--help") || o.longestName().equals("--version")) {
+        spec.remove(o);
+        spec.addOption(o);
+      }
+    }
+  }
+
+  /** The first word that is neither an option nor a root option's value. */
+  static String verbOf(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("--")) {
+        return null;
+      }
+      if (!a.startsWith("-")) {
+        return a;
+      }
+      if (VALUED.contains(a)) {
+        i++;
+      }
+    }
+    return null;
+  }
+
   @Override
   public void run() {
     // bare "qtune": the usage, like virsh without a command shows its help
-    new CommandLine(this).usage(out);
+    commandLine().usage(out);
   }
 
   /** The session of this invocation: the shell's, or one opened on first use and closed at the end. */
@@ -133,7 +225,8 @@ public final class QtuneCli implements Runnable {
       return shared;
     }
     if (own == null) {
-      own = new Session(new Session.Target(qmp, name, stateDir, partition));
+      own = new Session(new Session.Target(qmp, name, stateDir, partition))
+          .routing(Session.DaemonRoute.of(direct, socket));
     }
     return own;
   }

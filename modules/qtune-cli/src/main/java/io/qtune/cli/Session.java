@@ -10,6 +10,8 @@ import io.qtune.qmp.QmpTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -40,7 +42,29 @@ final class Session implements AutoCloseable {
   /** How long an abandoned operation may take to fail and roll back once its connection is closed. */
   private static final long ROLLBACK_GRACE_SECONDS = 10;
 
+  /**
+   * Whether and where to reach {@code qtune daemon}: {@code direct} never; otherwise its socket,
+   * {@code explicit} when the user named it (--socket, QTUNE_SOCKET): then it must answer.
+   */
+  record DaemonRoute(boolean direct, Path socket, boolean explicit) {
+    static final Path DEFAULT_SOCKET = Path.of("/run/qtune/qtune.sock");
+
+    static DaemonRoute of(boolean direct, Path socket) {
+      if (socket != null) {
+        return new DaemonRoute(direct, socket, true);
+      }
+      String env = System.getenv("QTUNE_SOCKET");
+      if (env != null && !env.isEmpty()) {
+        return new DaemonRoute(direct, Path.of(env), true);
+      }
+      return new DaemonRoute(direct, DEFAULT_SOCKET, false);
+    }
+  }
+
   private final Target target;
+  private DaemonRoute route;
+  private VmAccess access;
+  private DaemonClient daemon;
   private Qtune qtune;
   private Vm vm;
   private HostTopology topology;
@@ -55,6 +79,98 @@ final class Session implements AutoCloseable {
 
   Target target() {
     return target;
+  }
+
+  /** Lets {@link #access} go through the daemon as {@code route} says (the default: never). */
+  Session routing(DaemonRoute route) {
+    this.route = route;
+    return this;
+  }
+
+  /**
+   * The VM for the verbs that the daemon serves too: through {@code qtune daemon} when it
+   * answers on its socket, keeps its records in this --state-dir and supervises the VM named by
+   * --name or --qmp; otherwise the library in this process. Decided once per session.
+   */
+  synchronized VmAccess access() {
+    if (access == null) {
+      access = viaDaemon();
+      if (access == null) {
+        access = new DirectVm(this);
+      }
+    }
+    return access;
+  }
+
+  private VmAccess viaDaemon() {
+    if (route == null || route.direct() || (target.qmp() == null && target.name() == null)) {
+      return null;
+    }
+    if (!route.explicit() && !Files.exists(route.socket())) {
+      return null; // no daemon on this host: no connect attempt
+    }
+    DaemonClient c;
+    try {
+      c = DaemonClient.connect(route.socket(), remaining());
+    } catch (DaemonUnavailableException e) {
+      if (route.explicit()) {
+        throw e;
+      }
+      return null;
+    }
+    try {
+      c.deadline(remaining(), timeoutSeconds);
+      String name = supervisedName(c);
+      if (name == null) {
+        c.close();
+        return null;
+      }
+      daemon = c;
+      return new DaemonVm(c, name, this);
+    } catch (RuntimeException e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  /** The daemon's name of the VM this session names, or null if the daemon does not serve it here. */
+  private String supervisedName(DaemonClient c) {
+    Map<String, Object> d = DaemonVm.answer(c, "GET", "/v1/daemon");
+    Object dir = d.get("state_dir");
+    if (!(dir instanceof String s) || !Path.of(s).toAbsolutePath().normalize()
+        .equals(target.stateDir().toAbsolutePath().normalize())) {
+      return null; // another state directory: not the VMs this command means
+    }
+    Object vms = DaemonVm.answer(c, "GET", "/v1/vms").get("vms");
+    if (!(vms instanceof List<?> list)) {
+      throw new DaemonProtocolException(c.socket(), "GET /v1/vms: 'vms' is not a list");
+    }
+    for (Object o : list) {
+      if (!(o instanceof Map<?, ?> vm) || !(vm.get("name") instanceof String n)) {
+        continue;
+      }
+      if (target.name() != null ? n.equals(target.name())
+          : vm.get("qmp_socket") instanceof String q && sameSocket(Path.of(q), target.qmp())) {
+        return n;
+      }
+    }
+    return null;
+  }
+
+  private static boolean sameSocket(Path a, Path b) {
+    if (a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize())) {
+      return true;
+    }
+    try {
+      return Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  /** The running command's deadline for a daemon exchange, and --timeout for its message. */
+  synchronized void armDaemonDeadline(DaemonClient c) {
+    c.deadline(remaining(), timeoutSeconds);
   }
 
   /**
@@ -244,6 +360,11 @@ final class Session implements AutoCloseable {
    */
   @Override
   public synchronized void close() {
+    if (daemon != null) {
+      daemon.close();
+      daemon = null;
+      access = null;
+    }
     if (vm != null) {
       try {
         vm.close();

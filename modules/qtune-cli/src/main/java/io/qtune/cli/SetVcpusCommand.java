@@ -13,7 +13,7 @@ final class SetVcpusCommand extends VerbCommand {
 
   @Override
   void execute() {
-    List<VcpuInfo> after = await(vm().vcpus().setCount(count));
+    List<VcpuInfo> after = access().setVcpus(count);
     printer().result(() -> "", () -> JsonViews.vcpuInfo(after));
   }
 }

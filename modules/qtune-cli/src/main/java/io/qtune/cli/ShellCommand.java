@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
     "The VM is named once, on the shell's command line: qtune --qmp SOCKET shell."})
 final class ShellCommand extends VerbCommand {
   private static final java.util.Set<String> CONNECTION_OPTIONS =
-      java.util.Set.of("--qmp", "--name", "--state-dir", "--partition");
+      java.util.Set.of("--qmp", "--name", "--state-dir", "--partition", "--socket", "--direct");
 
   @Override
   void execute() {

@@ -20,15 +20,15 @@ final class VcpuPinCommand extends VerbCommand {
   @Override
   void execute() {
     if (cpulist != null) {
-      await(vm().pins().vcpu(vcpu, cpulist));
+      access().pinVcpu(vcpu, cpulist);
       if (printer().json()) {
-        printer().json(JsonViews.vcpuPins(await(vm().pins().vcpus())));
+        printer().json(JsonViews.vcpuPins(access().vcpuPins()));
       } else {
         printer().text("");
       }
       return;
     }
-    Map<Integer, CpuSet> pins = await(vm().pins().vcpus());
+    Map<Integer, CpuSet> pins = access().vcpuPins();
     if (vcpu != null) {
       if (!pins.containsKey(vcpu)) {
         throw new BadInputException("vcpu " + vcpu + " is out of range of live cpu count " + pins.size());

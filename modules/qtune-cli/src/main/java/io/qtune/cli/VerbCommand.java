@@ -22,6 +22,11 @@ abstract class VerbCommand implements Callable<Integer> {
     return session().vm();
   }
 
+  /** The VM for verbs the daemon serves too: through it when it supervises the VM (see Session). */
+  VmAccess access() {
+    return session().access();
+  }
+
   int hostCpus() {
     return session().topology().maxCpus();
   }
