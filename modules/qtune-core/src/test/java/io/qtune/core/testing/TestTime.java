@@ -45,8 +45,10 @@ public final class TestTime {
   /** qtune's defaults with the QMP connect and command timeouts scaled. */
   public static QtuneOptions options() {
     QmpOptions q = QmpOptions.defaults();
+    // no periodic reconcile: tests that make drift on purpose must see it stay; ReconcileTest
+    // turns it on where it is the subject
     return QtuneOptions.defaults().withQmp(q.withConnectTimeout(of(q.connectTimeout()))
-        .withCommandTimeout(of(q.commandTimeout())));
+        .withCommandTimeout(of(q.commandTimeout()))).withReconcileInterval(java.time.Duration.ZERO);
   }
 
   /** Launch defaults with the start timeout scaled. */

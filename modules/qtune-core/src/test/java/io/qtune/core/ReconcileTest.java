@@ -1,0 +1,253 @@
+package io.qtune.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.qtune.core.spec.SpecReader;
+import io.qtune.core.spec.TuningSpec;
+import io.qtune.core.testing.CgroupSandbox;
+import io.qtune.core.testing.CgroupView;
+import io.qtune.core.testing.QemuProcess;
+import io.qtune.core.testing.TestTime;
+import io.qtune.core.testing.ThreadProbe;
+import io.qtune.host.KernelFaults;
+import io.qtune.host.cpu.CpuSet;
+import io.qtune.host.sched.ThreadAffinity;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Threads that appear after placement inherit the group and affinity of the thread that spawned
+ * them. A stray is made the way inheritance leaves one: a real QEMU thread that is neither a vCPU
+ * nor an iothread is written into vcpu1's group (every hierarchy) and given vCPU 1's affinity.
+ */
+@Tag("v2")
+class ReconcileTest {
+  static final String SPEC = """
+      {
+        "name": "r1",
+        "iothreads": [ {"id": 1} ],
+        "vcpupin": [ {"vcpu": 0, "cpuset": "0"}, {"vcpu": 1, "cpuset": "1"} ],
+        "emulatorpin": "0-1",
+        "iothreadpin": [ {"iothread": 1, "cpuset": "0"} ]
+      }
+      """;
+
+  @TempDir Path state;
+  CgroupSandbox sandbox;
+  QemuProcess qemu;
+  Qtune qtune;
+  Vm vm;
+  String d;
+
+  void start(Duration reconcileInterval) {
+    sandbox = new CgroupSandbox("coretest");
+    qemu = QemuProcess.start("2", 1);
+    qtune = Qtune.create(TestTime.options().withPartition(sandbox.partition()).withStateDir(state)
+        .withReconcileInterval(reconcileInterval));
+    vm = qtune.attach(qemu.socket(), spec()).join();
+    d = vm.domainPath();
+  }
+
+  static TuningSpec spec() {
+    return SpecReader.parse(SPEC);
+  }
+
+  @AfterEach
+  void stop() {
+    try {
+      if (qtune != null) {
+        qtune.close();
+      }
+    } finally {
+      if (qemu != null) {
+        qemu.close();
+      }
+      if (sandbox != null) {
+        sandbox.close();
+      }
+    }
+  }
+
+  /** An emulator thread other than the main one (QEMU's RCU thread is always there). */
+  int emulatorWorker() {
+    return vm.threads().emulator().stream().filter(t -> t != qemu.pid()).findFirst()
+        .orElseThrow(() -> new AssertionError("QEMU has no emulator thread besides its main thread"));
+  }
+
+  /** What the kernel leaves when a vCPU thread spawns {@code tid}: vcpu1's groups and affinity. */
+  void inherit(int tid, String group, String cpus) {
+    CgroupView v = CgroupView.live();
+    List<Path> dirs = new ArrayList<>(v.dirs(group));
+    if (!v.v2()) {
+      CgroupView.v1Mount("cpuacct").map(m -> m.resolve(group.substring(1)))
+          .filter(Files::isDirectory).filter(p -> !dirs.contains(p)).ifPresent(dirs::add);
+    }
+    for (Path dir : dirs) {
+      try {
+        Files.writeString(dir.resolve(v.v2() ? "cgroup.threads" : "tasks"), String.valueOf(tid));
+      } catch (IOException e) {
+        throw new AssertionError("cannot move " + tid + " into " + dir, e);
+      }
+    }
+    ThreadAffinity.set(tid, CpuSet.parse(cpus));
+    assertEquals(d + "/vcpu1", CgroupView.live().groupOf(qemu.pid(), tid), "the stray is made");
+  }
+
+  /** Every task of QEMU in its role's group (cpu and cpuset hierarchies) with its role's affinity. */
+  void assertEveryThreadWhereItsRoleSays() {
+    VmThreads t = vm.threads();
+    for (int tid : ThreadProbe.tasks(qemu.pid())) {
+      String role = "emulator";
+      String cpus = "0-1";
+      for (VcpuThread v : t.vcpus()) {
+        if (v.tid() == tid) {
+          role = "vcpu" + v.index();
+          cpus = String.valueOf(v.index());
+        }
+      }
+      for (IothreadThread io : t.iothreads()) {
+        if (io.tid() == tid) {
+          role = "iothread" + io.id();
+          cpus = "0";
+        }
+      }
+      String what = "thread " + tid + " (" + ThreadProbe.comm(qemu.pid(), tid) + ", " + role + ")";
+      assertEquals(d + "/" + role, CgroupView.live().groupOf(qemu.pid(), tid), what);
+      assertEquals(d + "/" + role, ThreadProbe.cgroup(qemu.pid(), tid, "cpu"), what + " cpu hierarchy");
+      assertEquals(cpus, ThreadProbe.cpusAllowedList(qemu.pid(), tid), what + " Cpus_allowed_list");
+    }
+    assertEquals(List.of(), vm.diff(spec()).join(), "diff reports nothing");
+  }
+
+  @Test
+  void psMarksAStrayAndReconcileMovesItBack() {
+    start(Duration.ZERO);
+    int stray = emulatorWorker();
+    inherit(stray, d + "/vcpu1", "1");
+
+    List<ThreadPlacement> ps = vm.placement().join();
+    ThreadPlacement row = ps.stream().filter(p -> p.tid() == stray).findFirst().orElseThrow();
+    assertEquals("emulator", row.role());
+    assertEquals(d + "/vcpu1", row.group());
+    assertEquals(d + "/emulator", row.wantGroup());
+    assertEquals(CpuSet.parse("0-1"), row.wantAffinity());
+    assertTrue(row.stray(), row.toString());
+    assertEquals(List.of(stray), ps.stream().filter(ThreadPlacement::stray).map(ThreadPlacement::tid).toList(),
+        "only the stray is marked");
+    assertFalse(vm.diff(spec()).join().isEmpty(), "diff sees the stray");
+
+    List<ThreadMove> moved = vm.reconcile().join();
+    assertEquals(1, moved.size(), moved.toString());
+    ThreadMove m = moved.get(0);
+    assertEquals(stray, m.tid());
+    assertEquals("emulator", m.role());
+    assertEquals(d + "/vcpu1", m.fromGroup());
+    assertEquals(d + "/emulator", m.toGroup());
+    assertEquals(CpuSet.parse("1"), m.fromAffinity());
+    assertEquals(CpuSet.parse("0-1"), m.toAffinity());
+    assertEveryThreadWhereItsRoleSays();
+    assertTrue(vm.placement().join().stream().noneMatch(ThreadPlacement::stray));
+  }
+
+  @Test
+  void aThreadWithOnlyTheWrongAffinityGetsItsRolesAffinity() {
+    start(Duration.ZERO);
+    int worker = emulatorWorker();
+    ThreadAffinity.set(worker, CpuSet.parse("1"));
+    List<ThreadMove> moved = vm.reconcile().join();
+    assertEquals(List.of(worker), moved.stream().map(ThreadMove::tid).toList());
+    assertEquals(moved.get(0).fromGroup(), moved.get(0).toGroup(), "no group change");
+    assertEveryThreadWhereItsRoleSays();
+  }
+
+  @Test
+  void aReconcileWithNothingToDoWritesNothing() {
+    start(Duration.ZERO);
+    AtomicInteger writes = new AtomicInteger();
+    List<ThreadMove> moved;
+    try (AutoCloseable f = KernelFaults.install((op, target, value) -> {
+      writes.incrementAndGet();
+      return null;
+    })) {
+      moved = vm.reconcile().join();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    assertEquals(List.of(), moved);
+    assertEquals(0, writes.get(), "no cgroup write, no sched_setaffinity");
+    assertEveryThreadWhereItsRoleSays();
+  }
+
+  @Test
+  void everyLiveOperationEndsWithReconcile() {
+    start(Duration.ZERO);
+    int stray = emulatorWorker();
+    inherit(stray, d + "/vcpu1", "1");
+    vm.pins().vcpu(0, "0").join();
+    assertEveryThreadWhereItsRoleSays();
+
+    inherit(stray, d + "/vcpu1", "1");
+    vm.scheduler().set(new SchedParams().parse("vcpu_quota=50000")).join();
+    assertEquals(d + "/emulator", CgroupView.live().groupOf(qemu.pid(), stray));
+    assertEquals("0-1", ThreadProbe.cpusAllowedList(qemu.pid(), stray));
+  }
+
+  @Test
+  void aSupervisedVmHasItsStraysMovedBackPeriodically() {
+    start(Duration.ofMillis(200));
+    int stray = emulatorWorker();
+    inherit(stray, d + "/vcpu1", "1");
+    long deadline = System.nanoTime() + TestTime.seconds(20).toNanos();
+    while (!(d + "/emulator").equals(CgroupView.live().groupOf(qemu.pid(), stray))
+        || !"0-1".equals(ThreadProbe.cpusAllowedList(qemu.pid(), stray))) {
+      assertTrue(System.nanoTime() < deadline, "the periodic reconcile did not move the stray back");
+      Vm.sleep(50);
+    }
+    assertEveryThreadWhereItsRoleSays();
+  }
+
+  /**
+   * A thread QEMU spawns itself after placement: an iothread's block I/O starts the thread pool's
+   * workers from that iothread, so each is born in iothread1's group with its affinity.
+   */
+  @Test
+  void workersAnIothreadSpawnsAfterPlacementAreMovedToTheEmulator(@TempDir Path images) throws IOException {
+    start(Duration.ZERO);
+    Path img = images.resolve("d.raw");
+    Files.write(img, new byte[1 << 20]);
+    vm.pins().iothread(1, "1").join();
+    List<Integer> before = ThreadProbe.tasks(qemu.pid());
+    vm.disks().attach(img, "vdb", 1).join();
+    // qemu-io runs the read in the disk's AioContext, iothread1's: its thread pool spawns there
+    vm.qmp().execute("human-monitor-command", java.util.Map.of("command-line",
+        "qemu-io -d vdb \"read 0 4k\"")).join();
+    List<Integer> spawned = new ArrayList<>(ThreadProbe.tasks(qemu.pid()));
+    spawned.removeAll(before);
+    long inherited = spawned.stream()
+        .filter(tid -> (d + "/iothread1").equals(CgroupView.live().groupOf(qemu.pid(), tid))).count();
+    org.junit.jupiter.api.Assumptions.assumeTrue(inherited > 0,
+        "this QEMU spawned no worker from iothread1 (new threads: " + spawned.stream()
+            .map(tid -> tid + " " + ThreadProbe.comm(qemu.pid(), tid) + " in "
+                + CgroupView.live().groupOf(qemu.pid(), tid)).toList() + ")");
+    vm.reconcile().join();
+    for (int tid : spawned) {
+      if (ThreadProbe.tasks(qemu.pid()).contains(tid)) {
+        assertEquals(d + "/emulator", CgroupView.live().groupOf(qemu.pid(), tid), "worker " + tid);
+        assertEquals("0-1", ThreadProbe.cpusAllowedList(qemu.pid(), tid), "worker " + tid);
+      }
+    }
+    assertNotEquals(List.of(), spawned);
+  }
+}
