@@ -26,11 +26,15 @@ final class ApplyCommand extends VerbCommand {
   @Option(names = "--watch", description = "stay until QEMU exits, then remove the VM's groups")
   boolean watch;
 
+  @Mixin
+  ReconcileOption reconcile = new ReconcileOption();
+
   @Override
   void execute() {
     if (spec == null && !plan) {
       throw new BadInputException("apply needs SPEC.json (or --plan)");
     }
+    reconcile.check();
     TuningSpec s = spec == null ? TuningSpec.named(null) : SpecFile.read(spec);
     Path socket = session().socket();
     if (plan) {
@@ -41,6 +45,7 @@ final class ApplyCommand extends VerbCommand {
     printer().result(() -> "VM '" + vm.name() + "' (pid " + vm.pid() + ") placed in " + vm.domainPath() + "\n",
         () -> JsonViews.vm(vm));
     if (watch) {
+      reconcile.applyTo(vm);
       Session.awaitWithoutDeadline(vm.exited());
       if (!printer().json()) {
         System.err.println("qtune: VM '" + vm.name() + "' exited; its groups are removed");

@@ -29,7 +29,7 @@ import picocli.CommandLine.ScopeType;
         IothreadAddCommand.class, IothreadDelCommand.class, IothreadPinCommand.class,
         SchedInfoCommand.class, SetVcpusCommand.class, AttachDiskCommand.class,
         DetachDiskCommand.class, ApplyCommand.class, DiffCommand.class, LaunchCommand.class,
-        PsCommand.class, GcCommand.class, ShellCommand.class, CdsTrainCommand.class, PlanCommand.class,
+        PsCommand.class, ReconcileCommand.class, GcCommand.class, ShellCommand.class, CdsTrainCommand.class, PlanCommand.class,
         CommandLine.HelpCommand.class})
 public final class QtuneCli implements Runnable {
 
