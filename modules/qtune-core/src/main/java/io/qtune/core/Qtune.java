@@ -61,6 +61,7 @@ public final class Qtune implements AutoCloseable {
   private final Discovery discovery;
   private final StateDir state;
   private final ExecutorService workers;
+  private final Set<Vm> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /**
    * Test seam: runs on the placing thread right after a placement created a VM's domain group and
    * moved QEMU into it, before any thread group exists (SafetyTest kills QEMU there).
@@ -136,6 +137,18 @@ public final class Qtune implements AutoCloseable {
         throw e;
       }
     }, workers);
+  }
+
+  /**
+   * Opens a running QEMU as {@link #open(Path)} does (placed before: its live tuning is read back,
+   * nothing is written) and supervises it: when QEMU exits, its groups and record are removed and
+   * {@link Vm#exited()} completes. For a long-lived caller (the daemon) re-adopting recorded VMs.
+   */
+  public CompletableFuture<Vm> supervise(Path qmpSocket) {
+    return open(qmpSocket).thenApply(vm -> {
+      vm.watchExit();
+      return vm;
+    });
   }
 
   /** Opens a VM recorded in the state directory by name. */
@@ -264,7 +277,18 @@ public final class Qtune implements AutoCloseable {
     } else {
       tuning = validator.resolve(base, null);
     }
-    return new Vm(this, qmp, identity, name, layout, domain, threads, tuning, process);
+    Vm vm = new Vm(this, qmp, identity, name, layout, domain, threads, tuning, process);
+    open.add(vm);
+    qmp.closeFuture().whenComplete((r, e) -> open.remove(vm)); // closed by us, by QEMU, or on failure
+    return vm;
+  }
+
+  /**
+   * The VMs this instance holds a QMP connection to now (attached, launched or opened), in no
+   * order: a read-only view for metrics; a VM leaves it when its connection closes.
+   */
+  public List<Vm> vms() {
+    return List.copyOf(open);
   }
 
   private static Set<Integer> iothreadIds(VmThreads t, TuningSpec spec) {

@@ -30,6 +30,8 @@ public final class StateDir {
   private static final Logger LOG = LoggerFactory.getLogger(StateDir.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
+  /** The mode the daemon sets when its socket is in the directory (docs/daemon.md). */
+  public static final Set<PosixFilePermission> TRAVERSE_MODE = PosixFilePermissions.fromString("rwx--x--x");
   private static final FileAttribute<Set<PosixFilePermission>> FILE_MODE =
       PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
@@ -78,7 +80,9 @@ public final class StateDir {
         throw new InvalidInputException("state directory " + dir + " belongs to uid " + owner
             + ", not to this user (uid " + self + "); qtune refuses it");
       }
-      if (!Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS).equals(DIR_MODE)) {
+      Set<PosixFilePermission> mode = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
+      // 0711 (others may traverse, never list) is kept: the daemon's socket lives in here
+      if (!mode.equals(DIR_MODE) && !mode.equals(TRAVERSE_MODE)) {
         Files.setPosixFilePermissions(dir, DIR_MODE); // records name sockets of root's VMs: private
       }
       return dir;
@@ -161,7 +165,8 @@ public final class StateDir {
     return out;
   }
 
-  void forget(String name) {
+  /** Removes VM {@code name}'s record (its groups stay; gc no longer knows them). */
+  public void forget(String name) {
     try {
       Files.deleteIfExists(file(name));
     } catch (IOException e) {

@@ -104,6 +104,11 @@ public final class Vm implements AutoCloseable {
     return domain != null;
   }
 
+  /** The domain group, if placed: read-only use (metrics read its cpu.stat and its thread groups'). */
+  public Optional<DomainCgroup> domainGroup() {
+    return Optional.ofNullable(domain);
+  }
+
   /** Whether qtune launched this QEMU (and so supervises it). */
   public boolean launched() {
     return process != null;

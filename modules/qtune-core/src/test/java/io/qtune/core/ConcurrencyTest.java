@@ -1,16 +1,17 @@
 package io.qtune.core;
 
-import io.qtune.core.testing.TestTime;
+import io.qtune.core.testing.TestOptions;
+import io.qtune.testkit.TestTime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.qtune.core.spec.SpecReader;
 import io.qtune.core.spec.TuningSpec.IothreadSpec;
-import io.qtune.core.testing.CgroupSandbox;
-import io.qtune.core.testing.CgroupView;
-import io.qtune.core.testing.QemuProcess;
-import io.qtune.core.testing.ThreadProbe;
+import io.qtune.testkit.CgroupSandbox;
+import io.qtune.testkit.CgroupView;
+import io.qtune.testkit.QemuProcess;
+import io.qtune.testkit.ThreadProbe;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -41,7 +42,7 @@ class ConcurrencyTest {
     try (CgroupSandbox sb = new CgroupSandbox("coretest");
         QemuProcess q1 = QemuProcess.start("2", 1);
         QemuProcess q2 = QemuProcess.start("2", 1);
-        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
       Vm a = qtune.attach(q1.socket(), SpecReader.parse("{\"name\": \"c1\", \"iothread_quota\": 40000}")).join();
       Vm b = qtune.attach(q2.socket(), SpecReader.parse("{\"name\": \"c2\", \"iothread_quota\": 30000}")).join();
       List<CompletableFuture<Void>> all = new ArrayList<>();
@@ -84,7 +85,7 @@ class ConcurrencyTest {
     try (CgroupSandbox sb = new CgroupSandbox("coretest");
         QemuProcess q1 = QemuProcess.start("2", 1);
         QemuProcess q2 = QemuProcess.start("2", 1);
-        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
       Vm a = qtune.attach(q1.socket(), SpecReader.parse("{\"name\": \"c1\"}")).join();
       Vm b = qtune.attach(q2.socket(), SpecReader.parse("{\"name\": \"c2\"}")).join();
       CgroupView v = CgroupView.live();

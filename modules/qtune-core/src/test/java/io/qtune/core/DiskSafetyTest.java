@@ -10,9 +10,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.qtune.core.spec.SpecReader;
 import io.qtune.qmp.QmpConnectException;
 import io.qtune.qmp.QmpOptions;
-import io.qtune.core.testing.CgroupSandbox;
-import io.qtune.core.testing.LyingQmpServer;
-import io.qtune.core.testing.QemuProcess;
+import io.qtune.testkit.CgroupSandbox;
+import io.qtune.testkit.LyingQmpServer;
+import io.qtune.testkit.QemuProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -101,7 +101,7 @@ class DiskSafetyTest {
       throw new AssertionError("qemu-img is needed (apt-get install qemu-utils): " + e, e);
     }
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "qemu-img did not finish");
+    assertTrue(p.waitFor(io.qtune.testkit.TestTime.millis(60), TimeUnit.MILLISECONDS), "qemu-img did not finish");
     assertEquals(0, p.exitValue(), String.join(" ", cmd) + ": " + out);
   }
 

@@ -1,6 +1,7 @@
 package io.qtune.core;
 
-import io.qtune.core.testing.TestTime;
+import io.qtune.core.testing.TestOptions;
+import io.qtune.testkit.TestTime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -9,11 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qtune.core.spec.SpecReader;
 import io.qtune.core.spec.TuningSpec.IothreadSpec;
-import io.qtune.core.testing.CgroupDump;
-import io.qtune.core.testing.CgroupSandbox;
-import io.qtune.core.testing.CgroupView;
-import io.qtune.core.testing.QemuProcess;
-import io.qtune.core.testing.ThreadProbe;
+import io.qtune.testkit.CgroupDump;
+import io.qtune.testkit.CgroupSandbox;
+import io.qtune.testkit.CgroupView;
+import io.qtune.testkit.QemuProcess;
+import io.qtune.testkit.ThreadProbe;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -41,7 +42,7 @@ class LiveOpsTest {
   void start() {
     sandbox = new CgroupSandbox("coretest");
     qemu = QemuProcess.start("2,maxcpus=4", 1, 2);
-    qtune = Qtune.create(TestTime.options().withPartition(sandbox.partition()).withStateDir(state));
+    qtune = Qtune.create(TestOptions.options().withPartition(sandbox.partition()).withStateDir(state));
     vm = qtune.attach(qemu.socket(), ParityTest.spec()).join();
     v = CgroupView.live();
     d = vm.domainPath();
@@ -210,7 +211,7 @@ class LiveOpsTest {
     vm.pins().vcpu(0, "1").join(); // drift against the spec (vcpu0 → 0)
     vm.pins().iothread(2, "0").join(); // drift: iothread2 is unpinned in the spec
     vm.close();
-    try (Qtune other = Qtune.create(TestTime.options().withPartition(sandbox.partition()).withStateDir(state))) {
+    try (Qtune other = Qtune.create(TestOptions.options().withPartition(sandbox.partition()).withStateDir(state))) {
       Vm again = other.open(qemu.socket()).join();
       assertEquals(d, again.domainPath(), "found the existing group by pid");
       List<Drift> drift = again.diff(ParityTest.spec()).join();

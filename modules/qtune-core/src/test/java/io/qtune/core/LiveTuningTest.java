@@ -6,12 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qtune.core.spec.TuningSpec;
 import io.qtune.core.spec.TuningSpec.IothreadSpec;
-import io.qtune.core.testing.CgroupDump;
-import io.qtune.core.testing.CgroupSandbox;
-import io.qtune.core.testing.CgroupView;
-import io.qtune.core.testing.QemuProcess;
-import io.qtune.core.testing.TestTime;
-import io.qtune.core.testing.ThreadProbe;
+import io.qtune.core.testing.TestOptions;
+import io.qtune.testkit.CgroupDump;
+import io.qtune.testkit.CgroupSandbox;
+import io.qtune.testkit.CgroupView;
+import io.qtune.testkit.QemuProcess;
+import io.qtune.testkit.TestTime;
+import io.qtune.testkit.ThreadProbe;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +52,7 @@ class LiveTuningTest {
   }
 
   Qtune qtune() {
-    return Qtune.create(TestTime.options().withPartition(sandbox.partition()).withStateDir(state));
+    return Qtune.create(TestOptions.options().withPartition(sandbox.partition()).withStateDir(state));
   }
 
   /** One process: open the VM, run {@code body}, let go of it (the groups stay). */

@@ -5,11 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qtune.core.spec.SpecReader;
-import io.qtune.core.testing.CgroupSandbox;
-import io.qtune.core.testing.CgroupView;
-import io.qtune.core.testing.QemuProcess;
-import io.qtune.core.testing.TestTime;
-import io.qtune.core.testing.ThreadProbe;
+import io.qtune.core.testing.TestOptions;
+import io.qtune.testkit.CgroupSandbox;
+import io.qtune.testkit.CgroupView;
+import io.qtune.testkit.QemuProcess;
+import io.qtune.testkit.TestTime;
+import io.qtune.testkit.ThreadProbe;
 import io.qtune.host.cpu.CpuSet;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,7 +34,7 @@ class QueryTest {
   void start() {
     sandbox = new CgroupSandbox("coretest");
     qemu = QemuProcess.start("2,maxcpus=4", 1);
-    qtune = Qtune.create(TestTime.options().withPartition(sandbox.partition()).withStateDir(state));
+    qtune = Qtune.create(TestOptions.options().withPartition(sandbox.partition()).withStateDir(state));
     vm = qtune.attach(qemu.socket(), SpecReader.parse("{\"name\": \"q1\"}")).join();
   }
 

@@ -6,11 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qtune.core.spec.SpecReader;
 import io.qtune.core.spec.TuningSpec;
-import io.qtune.core.testing.CgroupSandbox;
-import io.qtune.core.testing.CgroupView;
-import io.qtune.core.testing.QemuProcess;
-import io.qtune.core.testing.TestTime;
-import io.qtune.core.testing.ThreadProbe;
+import io.qtune.core.testing.TestOptions;
+import io.qtune.testkit.CgroupSandbox;
+import io.qtune.testkit.CgroupView;
+import io.qtune.testkit.QemuProcess;
+import io.qtune.testkit.TestTime;
+import io.qtune.testkit.ThreadProbe;
 import io.qtune.host.KernelFaults;
 import io.qtune.host.cpu.CpuSet;
 import io.qtune.host.sched.ThreadAffinity;
@@ -53,7 +54,7 @@ class ReconcileTest {
   void start(Duration reconcileInterval) {
     sandbox = new CgroupSandbox("coretest");
     qemu = QemuProcess.start("2", 1);
-    qtune = Qtune.create(TestTime.options().withPartition(sandbox.partition()).withStateDir(state)
+    qtune = Qtune.create(TestOptions.options().withPartition(sandbox.partition()).withStateDir(state)
         .withReconcileInterval(reconcileInterval));
     vm = qtune.attach(qemu.socket(), spec()).join();
     d = vm.domainPath();
