@@ -6,6 +6,7 @@ import io.qtune.core.ThreadMove;
 import io.qtune.core.Vm;
 import io.qtune.host.cpu.CpuSet;
 import io.qtune.host.sched.ThreadAffinity;
+import io.qtune.qmp.QmpOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +35,10 @@ public final class ReconcileBench {
     Map<String, Sample> rows = new LinkedHashMap<>();
     try (BenchPartition partition = new BenchPartition();
         Qtune qtune = Qtune.create(QtuneOptions.defaults().withPartition(partition.partition())
-            .withStateDir(Files.createDirectories(dir.resolve("state"))).withReconcileInterval(Duration.ZERO))) {
+            .withStateDir(Files.createDirectories(dir.resolve("state"))).withReconcileInterval(Duration.ZERO)
+            // a 64-vCPU TCG QEMU on a loaded 2-core host can take longer than QMP's 5 s to greet
+            .withQmp(QmpOptions.defaults().withConnectTimeout(Duration.ofSeconds(120))
+                .withCommandTimeout(Duration.ofSeconds(120))))) {
       for (int vcpus : new int[] {2, 64}) {
         Bench.log("reconcile, %d vCPUs...", vcpus);
         try (QemuVm qemu = QemuVm.start(dir, "rec" + vcpus, vcpus, 64, 1)) {
