@@ -210,14 +210,60 @@ class CliEndToEndTest extends CliAgainstQemu {
     j.forEach(t -> {
       tids.add(t.get("tid").asInt());
       roles.add(t.get("role").asText());
-      assertTrue(t.has("affinity") && t.has("last_cpu") && t.has("cpu_time_ns") && t.has("group"));
+      assertTrue(t.has("affinity") && t.has("last_cpu") && t.has("cpu_time_ns") && t.has("group")
+          && t.has("want_group") && t.has("want_affinity") && t.has("stray"), t.toString());
     });
     assertEquals(ThreadProbe.tasks(qemu.pid()), tids.stream().sorted().toList());
     assertTrue(roles.containsAll(List.of("vcpu0", "vcpu1", "iothread1", "emulator")), roles.toString());
     String text = ok(qtune.run("ps")).out();
-    assertTrue(text.lines().findFirst().orElseThrow().matches("\\s*TID ROLE\\s+PSR S\\s+TIME AFFINITY COMM\\s+GROUP"),
+    assertTrue(text.lines().findFirst().orElseThrow().matches("\\s*TID ROLE\\s+PSR S\\s+TIME AFFINITY WANT COMM\\s+GROUP\\s+WANT-GROUP\\s+STRAY"),
         text);
     assertEquals(tids.size() + 2, text.split("\n", -1).length - 1, "header + one line per thread + blank");
+  }
+
+  /**
+   * A worker born in a vCPU's group, made the way inheritance leaves it (vcpu1's groups in every
+   * hierarchy, vCPU 1's affinity): ps marks it, reconcile moves it back, ps is clean again.
+   */
+  @Test
+  void psMarksAStrayAndReconcileMovesItBack() throws Exception {
+    Path spec = spec("{\"name\":\"clitest\",\"vcpupin\":[{\"vcpu\":1,\"cpuset\":\"1\"}],\"emulatorpin\":\"0\"}");
+    String domain = json(ok(qtune.run("--json", "apply", spec.toString()))).get("domain_path").asText();
+    int stray = -1;
+    for (JsonNode t : json(ok(qtune.run("--json", "ps")))) {
+      assertFalse(t.get("stray").asBoolean(), t.toString());
+      if (t.get("role").asText().equals("emulator") && t.get("tid").asInt() != qemu.pid()) {
+        stray = t.get("tid").asInt();
+      }
+    }
+    assertTrue(stray > 0, "an emulator thread besides the main one");
+    inherit(stray, domain + "/vcpu1", "1");
+
+    JsonNode row = null;
+    for (JsonNode t : json(ok(qtune.run("--json", "ps")))) {
+      if (t.get("tid").asInt() == stray) {
+        row = t;
+      }
+    }
+    assertNotNull(row);
+    assertTrue(row.get("stray").asBoolean(), row.toString());
+    assertEquals(domain + "/vcpu1", row.get("group").asText());
+    assertEquals(domain + "/emulator", row.get("want_group").asText());
+    assertEquals("0", row.get("want_affinity").asText());
+    String text = ok(qtune.run("ps")).out();
+    String strayTid = String.valueOf(stray);
+    assertTrue(text.lines().anyMatch(l -> l.trim().startsWith(strayTid + " ") && l.endsWith(" stray")), text);
+
+    JsonNode moved = json(ok(qtune.run("--json", "reconcile")));
+    assertEquals(1, moved.size(), moved.toString());
+    assertEquals(stray, moved.get(0).get("tid").asInt());
+    assertEquals(domain + "/emulator", moved.get(0).get("to_group").asText());
+    assertEquals(domain + "/emulator", CG.groupOf(qemu.pid(), stray));
+    assertEquals("0", ThreadProbe.cpusAllowedList(qemu.pid(), stray));
+    assertEquals("no stray threads\n\n", ok(qtune.run("reconcile")).out());
+    for (JsonNode t : json(ok(qtune.run("--json", "ps")))) {
+      assertFalse(t.get("stray").asBoolean(), t.toString());
+    }
   }
 
   // ------------------------------------------------------------------ apply / diff / gc
@@ -355,7 +401,7 @@ class CliEndToEndTest extends CliAgainstQemu {
     Path spec = spec("{\"name\":\"" + name + "\",\"emulatorpin\":\"0\",\"vcpupin\":[{\"vcpu\":0,\"cpuset\":\"1\"}]}");
     Path state = tmp.resolve("launch-state");
     QtuneCommand q = new QtuneCommand("--json", "--state-dir", state.toString(), "--partition", sandbox.partition());
-    List<String> args = new ArrayList<>(List.of("launch", spec.toString(), "--"));
+    List<String> args = new ArrayList<>(List.of("launch", "--reconcile-interval", "0.2", spec.toString(), "--"));
     args.addAll(List.of("qemu-system-x86_64", "-accel", QemuProcess.accel(), "-machine", "pc", "-smp", "2",
         "-m", "64", "-nodefaults", "-display", "none", "-object", "iothread,id=iothread1"));
     Process launcher = q.builder(args.toArray(String[]::new)).redirectErrorStream(false).start();
@@ -377,6 +423,21 @@ class CliEndToEndTest extends CliAgainstQemu {
       JsonNode v = json(ok(byName.run("--json", "vcpuinfo")));
       assertEquals("1", v.get(0).get("affinity").asText());
 
+      // the supervisor moves a thread born in vcpu0's group back to emulator by itself
+      int stray = -1;
+      for (JsonNode th : json(ok(byName.run("--json", "ps")))) {
+        if (th.get("role").asText().equals("emulator") && th.get("tid").asInt() != pid) {
+          stray = th.get("tid").asInt();
+        }
+      }
+      assertTrue(stray > 0, "an emulator thread besides the main one");
+      inherit(stray, domain + "/vcpu0", "1");
+      long deadline = System.nanoTime() + TestTime.seconds(20).toNanos();
+      while (!(domain + "/emulator").equals(CG.groupOf(pid, stray)) || !"0".equals(ThreadProbe.cpusAllowedList(pid, stray))) {
+        assertTrue(System.nanoTime() < deadline, "launch's periodic reconcile did not move thread " + stray + " back");
+        Thread.sleep(50);
+      }
+
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
       assertTrue(launcher.waitFor(TestTime.millis(30), java.util.concurrent.TimeUnit.MILLISECONDS), "launch did not end with QEMU");
       assertEquals(0, launcher.exitValue(), err.join());
@@ -391,6 +452,17 @@ class CliEndToEndTest extends CliAgainstQemu {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /** What the kernel leaves when a thread of {@code group} spawns {@code tid}: its groups, its affinity. */
+  private static void inherit(int tid, String group, String cpus) throws Exception {
+    List<Path> dirs = new ArrayList<>(CG.dirs(group));
+    CgroupView.v1Mount("cpuacct").map(m -> m.resolve(group.substring(1)))
+        .filter(Files::isDirectory).filter(p -> !dirs.contains(p)).ifPresent(dirs::add);
+    for (Path dir : dirs) {
+      Files.writeString(dir.resolve(CG.v2() ? "cgroup.threads" : "tasks"), String.valueOf(tid));
+    }
+    io.qtune.host.sched.ThreadAffinity.set(tid, io.qtune.host.cpu.CpuSet.parse(cpus));
+  }
 
   private static Result ok(Result r) {
     assertEquals(0, r.code(), r.toString());

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class CliHelpTest {
   private static final List<String> VERBS = List.of("nodecpumap", "topology", "vcpuinfo", "vcpupin",
       "emulatorpin", "iothreadinfo", "iothreadadd", "iothreaddel", "iothreadpin", "schedinfo", "setvcpus",
-      "attach-disk", "detach-disk", "apply", "diff", "launch", "ps", "gc", "shell");
+      "attach-disk", "detach-disk", "apply", "diff", "launch", "ps", "reconcile", "gc", "shell");
 
   @BeforeAll
   static void built() {

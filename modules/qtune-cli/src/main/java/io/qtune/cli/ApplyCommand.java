@@ -30,6 +30,9 @@ final class ApplyCommand extends VerbCommand {
   @Option(names = "--watch", description = "stay until QEMU exits, then remove the VM's groups")
   boolean watch;
 
+  @Mixin
+  ReconcileOption reconcile = new ReconcileOption();
+
   @Override
   void execute() {
     if (spec != null && libvirtXml != null) {
@@ -38,6 +41,7 @@ final class ApplyCommand extends VerbCommand {
     if (spec == null && libvirtXml == null && !plan) {
       throw new BadInputException("apply needs SPEC.json (or --libvirt-xml DOMAIN.xml, or --plan)");
     }
+    reconcile.check();
     TuningSpec s = libvirtXml != null ? LibvirtXmlFile.read(libvirtXml, session().qtune()).spec()
         : spec == null ? TuningSpec.named(null) : SpecFile.read(spec);
     Path socket = session().socket();
@@ -49,6 +53,7 @@ final class ApplyCommand extends VerbCommand {
     printer().result(() -> "VM '" + vm.name() + "' (pid " + vm.pid() + ") placed in " + vm.domainPath() + "\n",
         () -> JsonViews.vm(vm));
     if (watch) {
+      reconcile.applyTo(vm);
       Session.awaitWithoutDeadline(vm.exited());
       if (!printer().json()) {
         System.err.println("qtune: VM '" + vm.name() + "' exited; its groups are removed");

@@ -118,6 +118,9 @@ final class JsonViews {
       m.put("last_cpu", t.lastCpu());
       m.put("cpu_time_ns", t.cpuTimeNs());
       m.put("state", String.valueOf(t.state()));
+      m.put("want_group", t.wantGroup());
+      m.put("want_affinity", t.wantAffinity() == null ? null : t.wantAffinity().toList());
+      m.put("stray", t.stray());
       out.add(m);
     }
     return out;

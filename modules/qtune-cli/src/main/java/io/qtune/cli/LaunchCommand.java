@@ -43,6 +43,9 @@ final class LaunchCommand extends VerbCommand {
   @Option(names = "--paused", description = "leave the VM paused after placement (no cont)")
   boolean paused;
 
+  @Mixin
+  ReconcileOption reconcile = new ReconcileOption();
+
   @Option(names = "--log", paramLabel = "FILE", description = "QEMU's stdout and stderr (default: STATE-DIR/NAME.log)")
   Path log;
 
@@ -63,6 +66,7 @@ final class LaunchCommand extends VerbCommand {
 
   @Override
   void execute() {
+    reconcile.check();
     if (startTimeout < 1) {
       throw new BadInputException("--start-timeout must be at least 1 second, got " + startTimeout);
     }
@@ -114,6 +118,7 @@ final class LaunchCommand extends VerbCommand {
     Runtime.getRuntime().addShutdownHook(stop);
     printer().result(() -> "VM '" + vm.name() + "' launched: pid " + vm.pid() + ", QMP socket "
         + vm.qmp().socketPath() + ", group " + vm.domainPath() + "\n", () -> JsonViews.vm(vm));
+    reconcile.applyTo(vm);
     Session.awaitWithoutDeadline(vm.exited());
     try {
       java.nio.file.Files.deleteIfExists(operatorSocket);

@@ -56,6 +56,7 @@ public final class QtuneCli implements Runnable {
     m.put("diff", DiffCommand::new);
     m.put("launch", LaunchCommand::new);
     m.put("ps", PsCommand::new);
+    m.put("reconcile", ReconcileCommand::new);
     m.put("gc", GcCommand::new);
     m.put("shell", ShellCommand::new);
     m.put("cds-train", CdsTrainCommand::new);

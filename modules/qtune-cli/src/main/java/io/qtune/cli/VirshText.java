@@ -150,20 +150,29 @@ final class VirshText {
     return new java.util.AbstractMap.SimpleImmutableEntry<>(k, v);
   }
 
-  /** Every thread of the VM, the {@code ps -eLo lwp,psr,...} view with qtune's roles. */
+  /**
+   * Every thread of the VM, the {@code ps -eLo lwp,psr,...} view with qtune's roles, and beside
+   * where each thread is, where its role says it should be ({@code =}: the same; {@code -}: the VM
+   * is not placed). A thread elsewhere is marked {@code stray}.
+   */
   static String threads(List<ThreadPlacement> threads, boolean header) {
     List<String[]> rows = new ArrayList<>();
     if (header) {
-      rows.add(new String[] {"TID", "ROLE", "PSR", "S", "TIME", "AFFINITY", "COMM", "GROUP"});
+      rows.add(new String[] {"TID", "ROLE", "PSR", "S", "TIME", "AFFINITY", "WANT", "COMM", "GROUP",
+          "WANT-GROUP", "STRAY"});
     }
     for (ThreadPlacement t : threads) {
+      String group = t.group() == null ? "-" : t.group();
+      String wantAffinity = t.wantAffinity() == null ? "-"
+          : t.wantAffinity().equals(t.affinity()) ? "=" : t.wantAffinity().toList();
+      String wantGroup = t.wantGroup() == null ? "-" : t.wantGroup().equals(t.group()) ? "=" : t.wantGroup();
       rows.add(new String[] {String.valueOf(t.tid()), t.role(), t.lastCpu() < 0 ? "-" : String.valueOf(t.lastCpu()),
           String.valueOf(t.state()), seconds(t.cpuTimeNs(), 100) + "s",
-          t.affinity().toList(), t.comm(), t.group() == null ? "-" : t.group()});
+          t.affinity().toList(), wantAffinity, t.comm(), group, wantGroup, t.stray() ? "stray" : ""});
     }
     // numbers right-aligned as ps prints them; the last column is not padded
-    boolean[] right = {true, false, true, false, true, false, false, false};
-    int[] w = new int[8];
+    boolean[] right = {true, false, true, false, true, false, false, false, false, false, false};
+    int[] w = new int[right.length];
     rows.forEach(r -> {
       for (int i = 0; i < r.length; i++) {
         w[i] = Math.max(w[i], r[i].length());
@@ -171,20 +180,21 @@ final class VirshText {
     });
     StringBuilder sb = new StringBuilder();
     for (String[] r : rows) {
+      StringBuilder line = new StringBuilder();
       for (int i = 0; i < r.length; i++) {
         if (i > 0) {
-          sb.append(' ');
+          line.append(' ');
         }
         String pad = " ".repeat(w[i] - r[i].length());
         if (right[i]) {
-          sb.append(pad).append(r[i]);
+          line.append(pad).append(r[i]);
         } else if (i == r.length - 1) {
-          sb.append(r[i]);
+          line.append(r[i]);
         } else {
-          sb.append(r[i]).append(pad);
+          line.append(r[i]).append(pad);
         }
       }
-      sb.append('\n');
+      sb.append(line.toString().stripTrailing()).append('\n');
     }
     return sb.toString();
   }

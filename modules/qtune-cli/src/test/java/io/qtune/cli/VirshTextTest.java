@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.qtune.core.IothreadInfo;
 import io.qtune.core.SchedInfo;
+import io.qtune.core.ThreadPlacement;
 import io.qtune.core.VcpuInfo;
 import io.qtune.host.cpu.CpuSet;
 import java.util.List;
@@ -81,5 +82,27 @@ class VirshTextTest {
     assertEquals("0.05", VirshText.seconds(50_000_000L, 100));
     assertEquals("1.00", VirshText.seconds(999_999_999L, 100));
     assertEquals("12.30", VirshText.seconds(12_300_000_000L, 100));
+  }
+
+  @Test
+  void psShowsWhereEachThreadShouldBeAndMarksStrays() {
+    String d = "/machine/qemu-1-vm1.libvirt-qemu";
+    List<ThreadPlacement> ps = List.of(
+        new ThreadPlacement(100, "qemu-system-x86", "emulator", d + "/emulator", CpuSet.parse("0"), 0,
+            40_000_000L, 'S', d + "/emulator", CpuSet.parse("0"), false),
+        new ThreadPlacement(104, "kvm-nx-lpage-re", "emulator", d + "/vcpu1", CpuSet.parse("1"), 1,
+            0, 'S', d + "/emulator", CpuSet.parse("0"), true),
+        new ThreadPlacement(102, "CPU 1/KVM", "vcpu1", d + "/vcpu1", CpuSet.parse("1"), 1,
+            0, 'R', d + "/vcpu1", CpuSet.parse("1"), false));
+    assertEquals(""
+        + "TID ROLE     PSR S  TIME AFFINITY WANT COMM            GROUP                                     WANT-GROUP                                STRAY\n"
+        + "100 emulator   0 S 0.04s 0        =    qemu-system-x86 /machine/qemu-1-vm1.libvirt-qemu/emulator =\n"
+        + "104 emulator   1 S 0.00s 1        0    kvm-nx-lpage-re /machine/qemu-1-vm1.libvirt-qemu/vcpu1    /machine/qemu-1-vm1.libvirt-qemu/emulator stray\n"
+        + "102 vcpu1      1 R 0.00s 1        =    CPU 1/KVM       /machine/qemu-1-vm1.libvirt-qemu/vcpu1    =\n",
+        VirshText.threads(ps, true));
+    ThreadPlacement unplaced = new ThreadPlacement(100, "qemu-system-x86", "emulator", "/user.slice",
+        CpuSet.parse("0-1"), 0, 0, 'S', null, null, false);
+    assertEquals("100 emulator 0 S 0.00s 0-1 - qemu-system-x86 /user.slice -\n",
+        VirshText.threads(List.of(unplaced), false));
   }
 }

@@ -169,6 +169,28 @@ final class Placer {
     return domain.thread(name, true);
   }
 
+  /**
+   * Moves threads between a placed VM's existing groups in one burst (reconcile): the undo puts each
+   * back into the group it was in. Returns the threads that exited meanwhile (skipped).
+   */
+  List<Integer> move(DomainCgroup domain, int pid, Map<ThreadCgroup, List<Integer>> moves, UndoLog undo) {
+    List<Integer> moving = new ArrayList<>();
+    moves.values().forEach(moving::addAll);
+    if (moving.isEmpty()) {
+      return List.of();
+    }
+    Map<Integer, ThreadCgroup> origin = new HashMap<>();
+    for (ThreadCgroup g : domain.threadGroups()) {
+      for (int tid : g.threads()) {
+        origin.put(tid, g);
+      }
+    }
+    undo.add("memberships of " + moving, () -> restoreMemberships(domain, pid, moving, origin));
+    List<Integer> gone = new ArrayList<>();
+    moves.forEach((g, tids) -> gone.addAll(backend.attachThreadsSkippingExited(g, tids)));
+    return gone;
+  }
+
   /** Puts threads back into the groups they were in (the domain group itself if in none). */
   private void restoreMemberships(DomainCgroup domain, int pid, List<Integer> tids, Map<Integer, ThreadCgroup> origin) {
     Map<ThreadCgroup, List<Integer>> back = new LinkedHashMap<>();

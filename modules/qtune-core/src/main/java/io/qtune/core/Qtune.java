@@ -232,6 +232,11 @@ public final class Qtune implements AutoCloseable {
 
   @Override
   public void close() {
+    synchronized (this) {
+      if (timer != null) {
+        timer.shutdownNow();
+      }
+    }
     loop.close();
     workers.shutdownNow();
     try {
@@ -415,6 +420,11 @@ public final class Qtune implements AutoCloseable {
       }
       return null;
     }
+    return groupIn(groups);
+  }
+
+  /** The group in a {@code /proc/.../cgroup} map: the cpuset hierarchy's on v1, the unified one on v2. */
+  String groupIn(Map<String, String> groups) {
     if (cgroupV2()) {
       return groups.get("");
     }
@@ -424,6 +434,33 @@ public final class Qtune implements AutoCloseable {
       }
     }
     return null;
+  }
+
+  /** The v1 controllers qtune's thread groups span (CgroupV1Backend's). */
+  private static final Set<String> THREAD_CONTROLLERS = Set.of("cpu", "cpuacct", "cpuset");
+
+  /**
+   * Whether a {@code /proc/.../cgroup} map puts the thread in {@code path} in every hierarchy qtune
+   * places threads in: on v1 each of cpu, cpuacct and cpuset (a thread can be in a vCPU's cpu group
+   * and the emulator's cpuset), on v2 the unified one.
+   */
+  boolean inGroup(Map<String, String> groups, String path) {
+    if (cgroupV2()) {
+      return path.equals(groups.get(""));
+    }
+    boolean any = false;
+    for (Map.Entry<String, String> e : groups.entrySet()) {
+      for (String c : e.getKey().split(",")) {
+        if (THREAD_CONTROLLERS.contains(c)) {
+          if (!path.equals(e.getValue())) {
+            return false;
+          }
+          any = true;
+          break;
+        }
+      }
+    }
+    return any;
   }
 
   long sharesToNative(long shares) {
@@ -502,6 +539,20 @@ public final class Qtune implements AutoCloseable {
 
   ExecutorService workers() {
     return workers;
+  }
+
+  private java.util.concurrent.ScheduledExecutorService timer;
+
+  /** One daemon thread for periodic reconciles, started by the first VM that needs it. */
+  synchronized java.util.concurrent.ScheduledExecutorService timer() {
+    if (timer == null) {
+      timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "qtune-reconcile");
+        t.setDaemon(true);
+        return t;
+      });
+    }
+    return timer;
   }
 
 }

@@ -58,6 +58,9 @@ public final class Vm implements AutoCloseable {
   private final VmDisks disks = new VmDisks(this);
   private final VmScheduler scheduler = new VmScheduler(this);
   private final VmVcpus vcpus = new VmVcpus(this);
+  private final Reconciler reconciler = new Reconciler(this);
+  /** The periodic reconcile, while one is scheduled. */
+  private volatile java.util.concurrent.ScheduledFuture<?> periodic;
 
   Vm(Qtune qtune, QmpClient qmp, io.qtune.host.proc.ProcessIdentity identity, String name,
       CgroupLayout layout, DomainCgroup domain, VmThreads threads, ResolvedTuning tuning, Process process) {
@@ -157,7 +160,7 @@ public final class Vm implements AutoCloseable {
 
   /** Converges the VM to {@code spec}: creates missing iothreads, (re)places every thread. */
   public CompletableFuture<Vm> apply(TuningSpec spec) {
-    return op(() -> {
+    return change(() -> {
       applyNow(spec);
       return this;
     });
@@ -315,7 +318,10 @@ public final class Vm implements AutoCloseable {
 
   // ---------------------------------------------------------------- queries
 
-  /** Every thread of the VM with its role, group, affinity, last CPU and CPU time. */
+  /**
+   * Every thread of the VM with its role, group, affinity, last CPU and CPU time, beside its role's
+   * group and affinity; a thread elsewhere is marked stray.
+   */
   public CompletableFuture<List<ThreadPlacement>> placement() {
     return op(() -> {
       VmThreads t = refresh();
@@ -326,18 +332,61 @@ public final class Vm implements AutoCloseable {
         }
       });
       t.iothreads().forEach(i -> roles.put(i.tid(), "iothread" + i.id()));
+      List<Integer> tasks = qtune.proc().tasks(pid);
+      Map<Integer, Reconciler.Seen> seen = new java.util.HashMap<>();
+      reconciler.read(t, tasks).forEach(s -> seen.put(s.tid(), s));
       List<ThreadPlacement> out = new ArrayList<>();
-      for (int tid : qtune.proc().tasks(pid)) {
+      for (int tid : tasks) {
         Optional<ThreadStat> st = qtune.proc().thread(pid, tid);
         if (st.isEmpty()) {
           continue;
         }
         ThreadStat s = st.get();
+        Reconciler.Seen where = seen.get(tid);
         out.add(new ThreadPlacement(tid, s.comm(), roles.getOrDefault(tid, "emulator"),
-            qtune.threadGroupOf(pid, tid), s.cpusAllowed(), s.lastCpu(), s.cpuTimeNs(), s.state()));
+            where != null ? where.group() : qtune.threadGroupOf(pid, tid), s.cpusAllowed(), s.lastCpu(),
+            s.cpuTimeNs(), s.state(), where == null ? null : where.want().path(),
+            where == null ? null : where.want().affinity(), where != null && where.stray()));
       }
       return out;
     });
+  }
+
+  /**
+   * Moves every thread that is not where its role says (its group and affinity) back there; a
+   * thread that is neither a vCPU nor an iothread belongs to {@code emulator}. One batched pass that
+   * reads before it writes and writes only what differs; every live operation ends with one.
+   * Returns what moved (nothing while qtune has not placed the VM).
+   */
+  public CompletableFuture<List<ThreadMove>> reconcile() {
+    return op(reconciler::run);
+  }
+
+  /**
+   * Reconciles this VM every {@code interval} (zero: never) until it exits or is closed; replaces an
+   * earlier schedule. A VM qtune supervises (launched or attached) gets the instance's
+   * {@link QtuneOptions#reconcileInterval()}; a manager that {@link Qtune#open}s a VM calls this.
+   */
+  public void reconcileEvery(Duration interval) {
+    java.util.concurrent.ScheduledFuture<?> old = periodic;
+    if (old != null) {
+      old.cancel(false);
+    }
+    periodic = null;
+    if (interval.isZero() || interval.isNegative() || closedByUs || gone.isDone()) {
+      return;
+    }
+    long ms = Math.max(1, interval.toMillis());
+    periodic = qtune.timer().scheduleWithFixedDelay(() -> {
+      if (closedByUs || gone.isDone()) {
+        return;
+      }
+      try {
+        reconcile().join(); // runs here when the VM is idle, else waits its turn
+      } catch (RuntimeException e) {
+        LOG.warn("VM {}: periodic reconcile failed: {}", name, e.getMessage());
+      }
+    }, ms, ms, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   /** What differs between {@code spec} and the live placement; changes nothing. */
@@ -385,6 +434,7 @@ public final class Vm implements AutoCloseable {
   @Override
   public void close() {
     closedByUs = true;
+    stopReconciling();
     qmp.close();
   }
 
@@ -415,6 +465,7 @@ public final class Vm implements AutoCloseable {
    * are removed.
    */
   CompletableFuture<Void> watchExit() {
+    reconcileEvery(qtune.options().reconcileInterval());
     // QEMU's exit closes its QMP socket: EOF is the signal, so watching costs no thread per VM.
     // A child launched by qtune is watched through its Process instead.
     CompletableFuture<Boolean> exit = process != null ? process.onExit().thenApply(p -> true)
@@ -431,6 +482,13 @@ public final class Vm implements AutoCloseable {
       }
     }, qtune.workers());
     return gone;
+  }
+
+  private void stopReconciling() {
+    java.util.concurrent.ScheduledFuture<?> p = periodic;
+    if (p != null) {
+      p.cancel(false);
+    }
   }
 
   /** Waits briefly for the pid to die after EOF (the socket closes just before the exit). */
@@ -457,6 +515,7 @@ public final class Vm implements AutoCloseable {
   /** Removes the VM's groups (depth first) and its state record. */
   synchronized void cleanup() {
     closedByUs = true;
+    stopReconciling();
     groups.clear();
     qmp.close();
     try (var lock = qtune.state().lock()) {
@@ -475,6 +534,22 @@ public final class Vm implements AutoCloseable {
   /** Runs {@code body} on this VM's operation queue: one operation at a time. */
   <T> CompletableFuture<T> op(Supplier<T> body) {
     return ops.submit(body);
+  }
+
+  /**
+   * A changing operation: {@link #op}, ending with a reconcile so threads spawned meanwhile go where
+   * their role says. The operation's own result stands if that pass fails; it is logged.
+   */
+  <T> CompletableFuture<T> change(Supplier<T> body) {
+    return ops.submit(() -> {
+      T out = body.get();
+      try {
+        reconciler.run();
+      } catch (RuntimeException e) {
+        LOG.warn("VM {}: reconcile after the operation failed: {}", name, e.getMessage());
+      }
+      return out;
+    });
   }
 
   ResolvedTuning tuning() {

@@ -22,7 +22,7 @@ public final class VmDisks {
    * served by iothread {@code iothread}; a qcow2 image's backing or data file is never opened.
    */
   public CompletableFuture<Void> attach(Path file, String target, int iothread, DiskFormat format) {
-    return vm.op(() -> {
+    return vm.change(() -> {
       if (vm.threads().iothread(iothread) == null) {
         throw new InvalidInputException("iothread " + iothread + " not found");
       }
@@ -33,7 +33,7 @@ public final class VmDisks {
 
   /** Detaches a disk attached by {@link #attach}; waits for the guest to release it. */
   public CompletableFuture<Void> detach(String target, Duration timeout) {
-    return vm.op(() -> {
+    return vm.change(() -> {
       Disks.detach(vm.qmp(), target, timeout);
       return null;
     });

@@ -23,7 +23,7 @@ public final class VmIothreads {
 
   /** virsh iothreadadd VM ID: object-add, find the new thread, place it with current settings. */
   public CompletableFuture<IothreadInfo> add(IothreadSpec spec) {
-    return vm.op(() -> {
+    return vm.change(() -> {
       if (spec.id() <= 0) {
         throw new InvalidInputException("invalid value of " + spec.id() + " for iothread_id");
       }
@@ -65,7 +65,7 @@ public final class VmIothreads {
 
   /** virsh iothreaddel VM ID: refused while a disk uses it; object-del, then its group goes. */
   public CompletableFuture<Void> delete(int id) {
-    return vm.op(() -> {
+    return vm.change(() -> {
       if (id <= 0) {
         throw new InvalidInputException("invalid value of " + id + " for iothread_id");
       }

@@ -28,7 +28,7 @@ public final class VmPins {
 
   /** virsh vcpupin VM VCPU CPULIST --live. */
   public CompletableFuture<Void> vcpu(int vcpu, String cpulist) {
-    return vm.op(() -> {
+    return vm.change(() -> {
       VmThreads t = vm.threads();
       if (vcpu < 0 || vcpu >= t.maxVcpus()) {
         throw new InvalidInputException("vcpu " + vcpu + " is out of range of live cpu count " + t.maxVcpus());
@@ -57,7 +57,7 @@ public final class VmPins {
 
   /** virsh emulatorpin VM CPULIST --live: the emulator group, and the main thread's affinity. */
   public CompletableFuture<Void> emulator(String cpulist) {
-    return vm.op(() -> {
+    return vm.change(() -> {
       CpuSet cpus = vm.cpus(cpulist, "Empty cpu list for pinning");
       vm.ensurePlaced();
       ThreadCgroup g = vm.group(ThreadGroupName.emulator()).orElseThrow(() ->
@@ -74,7 +74,7 @@ public final class VmPins {
 
   /** virsh iothreadpin VM ID CPULIST --live. */
   public CompletableFuture<Void> iothread(int id, String cpulist) {
-    return vm.op(() -> {
+    return vm.change(() -> {
       if (id <= 0) {
         throw new InvalidInputException("invalid value of " + id + " for iothread_id");
       }

@@ -56,7 +56,7 @@ public final class VmScheduler {
    * the result back with {@link #get()}.
    */
   public CompletableFuture<Void> set(SchedParams params) {
-    return vm.op(() -> {
+    return vm.change(() -> {
       Qtune qtune = vm.qtune();
       List<String> problems = new ArrayList<>();
       params.values().forEach((k, v) -> {
@@ -130,7 +130,7 @@ public final class VmScheduler {
 
   /** Sets the scheduling policy of vCPUs ({@code vcpusched}) live. */
   public CompletableFuture<Void> vcpuPolicy(String vcpus, String scheduler, Integer priority) {
-    return vm.op(() -> {
+    return vm.change(() -> {
       VmThreads threads = vm.threads();
       List<String> problems = new ArrayList<>();
       Optional<ResolvedTuning.Sched> s = SpecValidator.sched(problems, "vcpusched", scheduler, priority);

@@ -22,7 +22,7 @@ public final class VmVcpus {
 
   /** virsh setvcpus VM COUNT --live: hotplug vCPUs up to COUNT and place each new thread. */
   public CompletableFuture<List<VcpuInfo>> setCount(int count) {
-    return vm.op(() -> {
+    return vm.change(() -> {
       VmThreads t = vm.refresh();
       if (count > t.maxVcpus()) {
         throw new InvalidInputException("requested vcpus is greater than max allowable vcpus for the live domain: "

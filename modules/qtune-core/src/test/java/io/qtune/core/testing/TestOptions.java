@@ -9,11 +9,15 @@ import io.qtune.testkit.TestTime;
 public final class TestOptions {
   private TestOptions() {}
 
-  /** qtune's defaults with the QMP connect and command timeouts scaled. */
+  /**
+   * qtune's defaults with the QMP connect and command timeouts scaled, and no periodic reconcile:
+   * tests that make drift on purpose must see it stay; ReconcileTest turns it on where it is the
+   * subject.
+   */
   public static QtuneOptions options() {
     QmpOptions q = QmpOptions.defaults();
     return QtuneOptions.defaults().withQmp(q.withConnectTimeout(TestTime.of(q.connectTimeout()))
-        .withCommandTimeout(TestTime.of(q.commandTimeout())));
+        .withCommandTimeout(TestTime.of(q.commandTimeout()))).withReconcileInterval(java.time.Duration.ZERO);
   }
 
   /** Launch defaults with the start timeout scaled. */
