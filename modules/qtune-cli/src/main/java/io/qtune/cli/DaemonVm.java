@@ -116,7 +116,10 @@ final class DaemonVm implements VmAccess {
       Object group = t.get("group");
       out.add(new ThreadPlacement(integer(t, "tid"), string(t, "comm"), string(t, "role"),
           group == null ? null : group.toString(), cpus(t, "affinity"), integer(t, "last_cpu"),
-          number(t, "cpu_time_ns"), state.isEmpty() ? '?' : state.charAt(0)));
+          number(t, "cpu_time_ns"), state.isEmpty() ? '?' : state.charAt(0),
+          t.get("want_group") == null ? null : t.get("want_group").toString(),
+          t.get("want_affinity") == null ? null : cpus(t, "want_affinity"),
+          Boolean.TRUE.equals(t.get("stray"))));
     }
     return out;
   }

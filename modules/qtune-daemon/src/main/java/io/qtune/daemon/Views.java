@@ -48,6 +48,10 @@ final class Views {
       tm.put("last_cpu", t.lastCpu());
       tm.put("cpu_time_ns", t.cpuTimeNs());
       tm.put("state", String.valueOf(t.state()));
+      // where its role says it should be (null before placement), and whether reconcile moves it
+      tm.put("want_group", t.wantGroup());
+      tm.put("want_affinity", t.wantAffinity() == null ? null : t.wantAffinity().toList());
+      tm.put("stray", t.stray());
       ts.add(tm);
     }
     m.put("threads", ts);
