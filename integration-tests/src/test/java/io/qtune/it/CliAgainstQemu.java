@@ -3,8 +3,8 @@ package io.qtune.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.qtune.core.testing.CgroupSandbox;
-import io.qtune.core.testing.QemuProcess;
+import io.qtune.testkit.CgroupSandbox;
+import io.qtune.testkit.QemuProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

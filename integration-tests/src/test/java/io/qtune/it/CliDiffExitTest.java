@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.qtune.core.testing.CgroupSandbox;
-import io.qtune.core.testing.QemuProcess;
-import io.qtune.core.testing.ThreadProbe;
+import io.qtune.testkit.CgroupSandbox;
+import io.qtune.testkit.QemuProcess;
+import io.qtune.testkit.ThreadProbe;
 import io.qtune.it.QtuneCommand.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;

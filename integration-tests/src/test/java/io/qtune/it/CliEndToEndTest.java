@@ -1,6 +1,6 @@
 package io.qtune.it;
 
-import io.qtune.core.testing.TestTime;
+import io.qtune.testkit.TestTime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -8,11 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.qtune.core.testing.CgroupDump;
-import io.qtune.core.testing.CgroupSandbox;
-import io.qtune.core.testing.CgroupView;
-import io.qtune.core.testing.QemuProcess;
-import io.qtune.core.testing.ThreadProbe;
+import io.qtune.testkit.CgroupDump;
+import io.qtune.testkit.CgroupSandbox;
+import io.qtune.testkit.CgroupView;
+import io.qtune.testkit.QemuProcess;
+import io.qtune.testkit.ThreadProbe;
 import io.qtune.it.QtuneCommand.Result;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

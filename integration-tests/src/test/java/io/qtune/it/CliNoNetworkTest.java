@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.qtune.core.testing.QemuProcess;
+import io.qtune.testkit.QemuProcess;
 import io.qtune.it.QtuneCommand.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.qtune.core.Qtune;
 import io.qtune.core.QtuneOptions;
-import io.qtune.core.testing.CgroupSandbox;
-import io.qtune.core.testing.QemuProcess;
+import io.qtune.testkit.CgroupSandbox;
+import io.qtune.testkit.QemuProcess;
 import io.qtune.it.QtuneCommand.Result;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -48,7 +48,7 @@ class DiskCliTest extends CliAgainstQemu {
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "qemu-img did not finish");
+    assertTrue(p.waitFor(io.qtune.testkit.TestTime.millis(60), TimeUnit.MILLISECONDS), "qemu-img did not finish");
     assertEquals(0, p.exitValue(), String.join(" ", cmd) + ": " + out);
   }
 

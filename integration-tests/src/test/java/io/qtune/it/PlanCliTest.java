@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.qtune.core.testing.CgroupView;
-import io.qtune.core.testing.QemuProcess;
-import io.qtune.core.testing.TestTime;
-import io.qtune.core.testing.ThreadProbe;
+import io.qtune.testkit.CgroupView;
+import io.qtune.testkit.QemuProcess;
+import io.qtune.testkit.TestTime;
+import io.qtune.testkit.ThreadProbe;
 import io.qtune.it.QtuneCommand.Result;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

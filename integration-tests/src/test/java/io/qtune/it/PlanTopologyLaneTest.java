@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.qtune.core.testing.CgroupSandbox;
-import io.qtune.core.testing.CgroupView;
-import io.qtune.core.testing.QemuProcess;
-import io.qtune.core.testing.ThreadProbe;
+import io.qtune.testkit.CgroupSandbox;
+import io.qtune.testkit.CgroupView;
+import io.qtune.testkit.QemuProcess;
+import io.qtune.testkit.ThreadProbe;
 import io.qtune.host.cpu.CpuSet;
 import io.qtune.host.topology.HostTopology;
 import io.qtune.it.QtuneCommand.Result;

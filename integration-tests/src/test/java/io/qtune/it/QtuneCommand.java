@@ -1,6 +1,6 @@
 package io.qtune.it;
 
-import io.qtune.core.testing.TestTime;
+import io.qtune.testkit.TestTime;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -31,17 +31,17 @@ public final class IothreadTimeline {
         QemuVm qemu = QemuVm.start(dir, "timeline", 2, 64, 1)) {
       Vm vm = qtune.attach(qemu.socket(), Specs.spec("timeline", 2, ncpu, true)).join();
       for (int i = 0; i < 300; i++) {
-        vm.addIothread(IothreadSpec.of(3)).join();
-        vm.deleteIothread(3).join();
+        vm.iothreads().add(IothreadSpec.of(3)).join();
+        vm.iothreads().delete(3).join();
       }
       for (int i = 0; i < pairs; i++) {
         Bench.sleep(50);
         mark.write(("PAIR " + i + " add").getBytes(StandardCharsets.US_ASCII));
         long t0 = System.nanoTime();
-        vm.addIothread(IothreadSpec.of(3)).join();
+        vm.iothreads().add(IothreadSpec.of(3)).join();
         long t1 = System.nanoTime();
         mark.write(("PAIR " + i + " del").getBytes(StandardCharsets.US_ASCII));
-        vm.deleteIothread(3).join();
+        vm.iothreads().delete(3).join();
         long t2 = System.nanoTime();
         mark.write(("PAIR " + i + " end").getBytes(StandardCharsets.US_ASCII));
         System.err.printf("pair %d: add %.2f ms, del %.2f ms%n", i, (t1 - t0) / 1e6, (t2 - t1) / 1e6);

@@ -61,19 +61,19 @@ final class LiveOpsBench {
         String last = String.valueOf(ncpu - 1);
         String dom = libvirt.map(Libvirt::domain).orElse("");
         Map<String, Op> ops = new LinkedHashMap<>();
-        ops.put(VCPUPIN, new Op(i -> vm.pinVcpu(0, i % 2 == 0 ? last : "0").join(),
+        ops.put(VCPUPIN, new Op(i -> vm.pins().vcpu(0, i % 2 == 0 ? last : "0").join(),
             i -> "vcpupin 0 " + (i % 2 == 0 ? last : "0"),
             i -> "vcpupin " + dom + " 0 " + (i % 2 == 0 ? last : "0") + " --live"));
-        ops.put(EMULATORPIN, new Op(i -> vm.pinEmulator(i % 2 == 0 ? "0" : "0-" + last).join(),
+        ops.put(EMULATORPIN, new Op(i -> vm.pins().emulator(i % 2 == 0 ? "0" : "0-" + last).join(),
             i -> "emulatorpin " + (i % 2 == 0 ? "0" : "0-" + last),
             i -> "emulatorpin " + dom + " " + (i % 2 == 0 ? "0" : "0-" + last) + " --live"));
         ops.put(SCHEDINFO, new Op(
-            i -> vm.setSchedParams(new SchedParams().parse("vcpu_quota=" + (i % 2 == 0 ? 30000 : 20000))).join(),
+            i -> vm.scheduler().set(new SchedParams().parse("vcpu_quota=" + (i % 2 == 0 ? 30000 : 20000))).join(),
             i -> "schedinfo " + (i % 2 == 0 ? 30000 : 20000),
             i -> "schedinfo " + dom + " --live --set vcpu_quota=" + (i % 2 == 0 ? 30000 : 20000)));
         ops.put(IOTHREAD_PAIR, new Op(i -> {
-          vm.addIothread(IothreadSpec.of(3)).join();
-          vm.deleteIothread(3).join();
+          vm.iothreads().add(IothreadSpec.of(3)).join();
+          vm.iothreads().delete(3).join();
         }, i -> "iothreadpair 3", null));
         Map<String, List<Long>> t = new LinkedHashMap<>();
         Map<String, List<Long>> api = new LinkedHashMap<>();

@@ -1,5 +1,6 @@
 package io.qtune.bench;
 
+import io.qtune.testkit.QemuProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,11 +12,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A paused ({@code -S}) QEMU with a QMP socket, started by the bench and killed by pid on close or
- * at JVM exit. {@code -accel kvm} when it starts, TCG otherwise.
+ * at JVM exit. Accelerator and readiness as in the tests' {@link QemuProcess} (qtune-testkit).
  */
 public final class QemuVm implements AutoCloseable {
   private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
-  private static volatile String accel;
 
   static {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(Process::destroyForcibly)));
@@ -64,45 +64,24 @@ public final class QemuVm implements AutoCloseable {
     }
   }
 
+  /** Returns once QEMU accepts on its QMP socket (the file appears a moment before it listens). */
   public void awaitSocket() {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!Files.exists(socket)) {
+    while (!QemuProcess.accepts(socket)) {
       if (!process.isAlive()) {
         throw new IllegalStateException("QEMU exited (" + process.exitValue() + "); see "
             + socket.resolveSibling(socket.getFileName().toString().replace(".qmp", ".log")));
       }
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("QEMU did not create " + socket + " within 60 s");
+        throw new IllegalStateException("QEMU did not accept on " + socket + " within 60 s");
       }
       Bench.sleep(2);
     }
   }
 
-  static synchronized String accel() {
-    if (accel == null) {
-      accel = Files.isReadable(Path.of("/dev/kvm")) && probe("kvm") ? "kvm" : "tcg,thread=multi";
-    }
-    return accel;
-  }
-
-  private static boolean probe(String acc) {
-    try {
-      Process p = new ProcessBuilder("qemu-system-x86_64", "-accel", acc, "-machine", "pc", "-m", "32",
-          "-nodefaults", "-display", "none", "-S", "-qmp", "stdio")
-          .redirectError(ProcessBuilder.Redirect.DISCARD).start(); // stderr has CPUID warnings under KVM
-      LIVE.add(p);
-      byte[] greeting = new byte[16];
-      int n = p.getInputStream().readNBytes(greeting, 0, greeting.length);
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
-      LIVE.remove(p);
-      return n > 0 && new String(greeting, 0, n).contains("QMP");
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+  /** The tests' accelerator choice: KVM only where /dev/kvm exists and works, TCG otherwise. */
+  static String accel() {
+    return QemuProcess.accel();
   }
 
   public int pid() {

@@ -2,6 +2,7 @@ package io.qtune.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.qtune.testkit.TestTime;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,7 +34,7 @@ class LoggingTest {
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+    if (!p.waitFor(TestTime.millis(60), TimeUnit.MILLISECONDS)) {
       p.destroyForcibly();
       throw new AssertionError("probe did not finish in 60 s");
     }

@@ -1,16 +1,17 @@
 package io.qtune.core;
 
-import io.qtune.core.testing.TestTime;
+import io.qtune.core.testing.TestOptions;
+import io.qtune.testkit.TestTime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.qtune.core.spec.SpecReader;
 import io.qtune.core.spec.TuningSpec.IothreadSpec;
-import io.qtune.core.testing.CgroupSandbox;
-import io.qtune.core.testing.CgroupView;
-import io.qtune.core.testing.QemuProcess;
-import io.qtune.core.testing.ThreadProbe;
+import io.qtune.testkit.CgroupSandbox;
+import io.qtune.testkit.CgroupView;
+import io.qtune.testkit.QemuProcess;
+import io.qtune.testkit.ThreadProbe;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -41,7 +42,7 @@ class ConcurrencyTest {
     try (CgroupSandbox sb = new CgroupSandbox("coretest");
         QemuProcess q1 = QemuProcess.start("2", 1);
         QemuProcess q2 = QemuProcess.start("2", 1);
-        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
       Vm a = qtune.attach(q1.socket(), SpecReader.parse("{\"name\": \"c1\", \"iothread_quota\": 40000}")).join();
       Vm b = qtune.attach(q2.socket(), SpecReader.parse("{\"name\": \"c2\", \"iothread_quota\": 30000}")).join();
       List<CompletableFuture<Void>> all = new ArrayList<>();
@@ -50,9 +51,9 @@ class ConcurrencyTest {
           int id = 10 + t;
           all.add(CompletableFuture.runAsync(() -> {
             for (int i = 0; i < 10; i++) {
-              vm.addIothread(IothreadSpec.of(id)).join();
-              vm.pinVcpu(i % 2, i % 2 == 0 ? "0" : "1").join();
-              vm.deleteIothread(id).join();
+              vm.iothreads().add(IothreadSpec.of(id)).join();
+              vm.pins().vcpu(i % 2, i % 2 == 0 ? "0" : "1").join();
+              vm.iothreads().delete(id).join();
             }
           }, callers));
         }
@@ -60,7 +61,7 @@ class ConcurrencyTest {
       CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
       CgroupView v = CgroupView.live();
       for (Vm vm : List.of(a, b)) {
-        assertEquals(List.of(1), vm.iothreadInfo().join().stream().map(IothreadInfo::id).toList());
+        assertEquals(List.of(1), vm.iothreads().info().join().stream().map(IothreadInfo::id).toList());
         for (int id = 10; id < 14; id++) {
           assertEquals(false, v.existsAnywhere(vm.domainPath() + "/iothread" + id), "iothread" + id + " group gone");
         }
@@ -84,7 +85,7 @@ class ConcurrencyTest {
     try (CgroupSandbox sb = new CgroupSandbox("coretest");
         QemuProcess q1 = QemuProcess.start("2", 1);
         QemuProcess q2 = QemuProcess.start("2", 1);
-        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
       Vm a = qtune.attach(q1.socket(), SpecReader.parse("{\"name\": \"c1\"}")).join();
       Vm b = qtune.attach(q2.socket(), SpecReader.parse("{\"name\": \"c2\"}")).join();
       CgroupView v = CgroupView.live();
@@ -98,15 +99,15 @@ class ConcurrencyTest {
         CompletableFuture<Thread> aCaller = new CompletableFuture<>();
         aFirst = CompletableFuture.supplyAsync(() -> {
           aCaller.complete(Thread.currentThread());
-          return a.iothreadInfo().join();
+          return a.iothreads().info().join();
         }, callers);
         awaitParkedInAnOperation(aCaller.get(TestTime.millis(10), TimeUnit.MILLISECONDS));
-        aSecond = a.pinVcpu(0, "0");
+        aSecond = a.pins().vcpu(0, "0");
         assertFalse(aSecond.isDone(), "a second operation on A waits for the first");
 
         CompletableFuture<List<IothreadInfo>> onB = CompletableFuture.supplyAsync(() -> {
-          b.pinVcpu(0, "1").join();
-          return b.iothreadInfo().join();
+          b.pins().vcpu(0, "1").join();
+          return b.iothreads().info().join();
         }, callers);
         try {
           assertEquals(List.of(1), onB.get(TestTime.millis(10), TimeUnit.MILLISECONDS).stream()

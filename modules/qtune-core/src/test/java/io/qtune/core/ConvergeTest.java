@@ -8,11 +8,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.qtune.core.spec.SpecReader;
 import io.qtune.core.spec.TuningSpec;
-import io.qtune.core.testing.CgroupSandbox;
-import io.qtune.core.testing.CgroupView;
-import io.qtune.core.testing.QemuProcess;
-import io.qtune.core.testing.TestTime;
-import io.qtune.core.testing.ThreadProbe;
+import io.qtune.core.testing.TestOptions;
+import io.qtune.testkit.CgroupSandbox;
+import io.qtune.testkit.CgroupView;
+import io.qtune.testkit.QemuProcess;
+import io.qtune.testkit.TestTime;
+import io.qtune.testkit.ThreadProbe;
 import io.qtune.host.sched.SchedPolicy;
 import io.qtune.host.sched.SchedulerException;
 import io.qtune.host.sched.ThreadScheduler;
@@ -49,7 +50,7 @@ class ConvergeTest {
   void start() {
     sandbox = new CgroupSandbox("coretest");
     qemu = QemuProcess.start("2", 1);
-    qtune = Qtune.create(TestTime.options().withPartition(sandbox.partition()).withStateDir(state));
+    qtune = Qtune.create(TestOptions.options().withPartition(sandbox.partition()).withStateDir(state));
     vm = qtune.attach(qemu.socket(), TuningSpec.named("conv")).join();
   }
 

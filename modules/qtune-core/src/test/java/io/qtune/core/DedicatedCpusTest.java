@@ -3,9 +3,10 @@ package io.qtune.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.qtune.core.spec.SpecReader;
-import io.qtune.core.testing.CgroupSandbox;
-import io.qtune.core.testing.QemuProcess;
-import io.qtune.core.testing.TestTime;
+import io.qtune.core.testing.TestOptions;
+import io.qtune.testkit.CgroupSandbox;
+import io.qtune.testkit.QemuProcess;
+import io.qtune.testkit.TestTime;
 import io.qtune.host.cpu.CpuSet;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Tag;
@@ -21,7 +22,7 @@ class DedicatedCpusTest {
   void pinnedVcpusAreHeldAndFloatingGroupsAreNot() throws Exception {
     try (CgroupSandbox sb = new CgroupSandbox("ledgertest");
         QemuProcess q = QemuProcess.start("2");
-        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
       assertEquals(CpuSet.empty(), qtune.dedicatedCpus(), "an empty partition holds nothing");
       // vCPU 1 pinned, vCPU 0 and the emulator float over every CPU
       qtune.attach(q.socket(), SpecReader.parse("""
@@ -35,7 +36,7 @@ class DedicatedCpusTest {
   void pinnedEmulatorIsHeld() throws Exception {
     try (CgroupSandbox sb = new CgroupSandbox("ledgertest");
         QemuProcess q = QemuProcess.start("2");
-        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
       qtune.attach(q.socket(), SpecReader.parse("""
           {"name": "emu", "emulatorpin": "0", "vcpupin": [ {"vcpu": 0, "cpuset": "1"} ]}
           """)).get(TestTime.seconds(20).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);

@@ -7,9 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qtune.core.spec.SpecReader;
-import io.qtune.core.testing.CgroupSandbox;
-import io.qtune.core.testing.QemuProcess;
-import io.qtune.core.testing.TestTime;
+import io.qtune.core.testing.TestOptions;
+import io.qtune.testkit.CgroupSandbox;
+import io.qtune.testkit.QemuProcess;
+import io.qtune.testkit.TestTime;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +47,7 @@ class HostileNameTest {
     Path state = Files.createDirectories(root.resolve("a/state"));
     try (CgroupSandbox sb = new CgroupSandbox("names");
         QemuProcess q = QemuProcess.start("2");
-        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
       CompletionException e = assertThrows(CompletionException.class, () -> qtune.attach(q.socket(),
           SpecReader.parse("{\"name\": \"/../../x\"}")).join());
       assertInstanceOf(InvalidInputException.class, e.getCause(), String.valueOf(e.getCause()));
@@ -54,7 +55,7 @@ class HostileNameTest {
       assertEquals(List.of(), domains(sb));
       // launch refuses it before QEMU starts
       OwnershipTest.refused(qtune.launch(SpecReader.parse("{\"name\": \"a/b\"}"),
-          QemuProcess.baseArgs("1"), TestTime.launch()));
+          QemuProcess.baseArgs("1"), TestOptions.launch()));
       assertEquals(List.of(state), filesUnder(root), "nothing written anywhere");
     }
   }
@@ -64,7 +65,7 @@ class HostileNameTest {
     Path state = Files.createDirectories(root.resolve("a/state"));
     try (CgroupSandbox sb = new CgroupSandbox("names");
         QemuProcess q = QemuProcess.start("2", List.of("-name", "guest=/../../x"));
-        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
       CompletionException e = assertThrows(CompletionException.class, () -> qtune.attach(q.socket(),
           SpecReader.parse("{}")).join());
       assertInstanceOf(InvalidInputException.class, e.getCause(), String.valueOf(e.getCause()));

@@ -1,6 +1,7 @@
 package io.qtune.core;
 
-import io.qtune.core.testing.TestTime;
+import io.qtune.core.testing.TestOptions;
+import io.qtune.testkit.TestTime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -8,10 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qtune.core.spec.SpecReader;
-import io.qtune.core.testing.CgroupSandbox;
-import io.qtune.core.testing.CgroupView;
-import io.qtune.core.testing.QemuProcess;
-import io.qtune.core.testing.ThreadProbe;
+import io.qtune.testkit.CgroupSandbox;
+import io.qtune.testkit.CgroupView;
+import io.qtune.testkit.QemuProcess;
+import io.qtune.testkit.ThreadProbe;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -30,7 +31,7 @@ class LifecycleTest {
   void attachedVmsGroupsGoWhenQemuDies() throws Exception {
     try (CgroupSandbox sb = new CgroupSandbox("coretest");
         QemuProcess q = QemuProcess.start("2");
-        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
       Vm vm = qtune.attach(q.socket(), SpecReader.parse("{\"name\":\"dies\",\"vcpupin\":[{\"vcpu\":0,\"cpuset\":\"1\"}]}")).join();
       CgroupView v = CgroupView.live();
       assertTrue(v.exists(vm.domainPath() + "/vcpu0"));
@@ -48,13 +49,13 @@ class LifecycleTest {
         QemuProcess q = QemuProcess.start("2")) {
       String domain;
       CgroupView v = CgroupView.live();
-      try (Qtune a = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+      try (Qtune a = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
         Vm vm = a.attach(q.socket(), SpecReader.parse("{\"name\":\"orphan\"}")).join();
         domain = vm.domainPath();
         vm.close(); // stop watching: the VM keeps running and keeps its groups
       }
       assertTrue(v.exists(domain + "/emulator"), "groups stay while QEMU lives");
-      try (Qtune b = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+      try (Qtune b = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
         assertEquals(List.of(), b.gc(), "a live VM is not collected");
         q.kill();
         assertEquals(List.of(domain), b.gc());
@@ -67,7 +68,7 @@ class LifecycleTest {
   void tcgWithoutThreadPerVcpuPlacesWhatItCanAndSaysSo() {
     try (CgroupSandbox sb = new CgroupSandbox("coretest");
         QemuProcess q = QemuProcess.startWith("tcg,thread=single", "2", List.of());
-        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
       Vm vm = qtune.attach(q.socket(), SpecReader.parse("{\"name\":\"tcg\",\"emulatorpin\":\"0\"}")).join();
       assertFalse(vm.threads().perVcpuThreads());
       CgroupView v = CgroupView.live();
@@ -75,7 +76,7 @@ class LifecycleTest {
       for (int tid : ThreadProbe.tasks(q.pid())) {
         assertEquals("0", ThreadProbe.cpusAllowedList(q.pid(), tid), "every thread follows emulatorpin");
       }
-      CompletionException e = assertThrows(CompletionException.class, () -> vm.pinVcpu(0, "1").join());
+      CompletionException e = assertThrows(CompletionException.class, () -> vm.pins().vcpu(0, "1").join());
       assertInstanceOf(InvalidInputException.class, e.getCause());
       assertTrue(e.getCause().getMessage().contains("cpu affinity is not supported"), e.getCause().getMessage());
     }

@@ -6,12 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qtune.core.spec.TuningSpec;
 import io.qtune.core.spec.TuningSpec.IothreadSpec;
-import io.qtune.core.testing.CgroupDump;
-import io.qtune.core.testing.CgroupSandbox;
-import io.qtune.core.testing.CgroupView;
-import io.qtune.core.testing.QemuProcess;
-import io.qtune.core.testing.TestTime;
-import io.qtune.core.testing.ThreadProbe;
+import io.qtune.core.testing.TestOptions;
+import io.qtune.testkit.CgroupDump;
+import io.qtune.testkit.CgroupSandbox;
+import io.qtune.testkit.CgroupView;
+import io.qtune.testkit.QemuProcess;
+import io.qtune.testkit.TestTime;
+import io.qtune.testkit.ThreadProbe;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +52,7 @@ class LiveTuningTest {
   }
 
   Qtune qtune() {
-    return Qtune.create(TestTime.options().withPartition(sandbox.partition()).withStateDir(state));
+    return Qtune.create(TestOptions.options().withPartition(sandbox.partition()).withStateDir(state));
   }
 
   /** One process: open the VM, run {@code body}, let go of it (the groups stay). */
@@ -76,8 +77,8 @@ class LiveTuningTest {
   @Test
   void setvcpusInASecondProcessGivesTheNewVcpuTheLiveQuota() {
     // schedinfo --set vcpu_quota=20000, then setvcpus 3 in another process (libvirt: 20000)
-    String d = inOneProcess(vm -> vm.setSchedParams(new SchedParams().parse("vcpu_quota=20000")).join());
-    inOneProcess(vm -> vm.setVcpus(3).join());
+    String d = inOneProcess(vm -> vm.scheduler().set(new SchedParams().parse("vcpu_quota=20000")).join());
+    inOneProcess(vm -> vm.vcpus().setCount(3).join());
     String g = d + "/vcpu2";
     assertEquals(List.of(vcpuTid(2)), v.threads(g));
     assertEquals(20000, v.quota(g), "vcpu2 gets the vCPU quota in force, not -1");
@@ -88,13 +89,13 @@ class LiveTuningTest {
   @Test
   void iothreadaddInASecondProcessKeepsIothreadQuotaAndMovesNothingElse() {
     String d = inOneProcess(vm -> {
-      vm.pinIothread(1, "1").join();
-      vm.setSchedParams(new SchedParams().parse("iothread_quota=30000")).join();
+      vm.pins().iothread(1, "1").join();
+      vm.scheduler().set(new SchedParams().parse("iothread_quota=30000")).join();
     });
     Map<String, String> before = values(CgroupDump.of(sandbox.dirs()));
     int io1 = ThreadProbe.tasks(qemu.pid()).stream()
         .filter(t -> ThreadProbe.comm(qemu.pid(), t).equals("IO iothread1")).findFirst().orElseThrow();
-    inOneProcess(vm -> vm.addIothread(IothreadSpec.of(3)).join());
+    inOneProcess(vm -> vm.iothreads().add(IothreadSpec.of(3)).join());
     String g = d + "/iothread3";
     assertEquals(30000, v.quota(g), "libvirt applies iothread_period/quota to a new iothread");
     assertEquals(100000, v.period(g));
@@ -108,13 +109,13 @@ class LiveTuningTest {
 
   @Test
   void vcpupinFromTheFirstProcessIsInTheSecondOnesSpec() {
-    inOneProcess(vm -> vm.pinVcpu(0, "1").join());
+    inOneProcess(vm -> vm.pins().vcpu(0, "1").join());
     inOneProcess(vm -> {
       TuningSpec s = vm.spec();
       assertEquals(List.of(new TuningSpec.VcpuPin(0, "1")), s.vcpupin(), "vcpu0 pinned, vcpu1 not");
       assertNull(s.emulatorpin(), "the emulator group is not pinned");
       // a later pin keeps the one read back
-      vm.pinVcpu(1, "0").join();
+      vm.pins().vcpu(1, "0").join();
       assertEquals(List.of(new TuningSpec.VcpuPin(0, "1"), new TuningSpec.VcpuPin(1, "0")),
           vm.spec().vcpupin());
     });
@@ -124,7 +125,7 @@ class LiveTuningTest {
   void openingAPlacedVmReadsItBackAndChangesNothing() {
     try (Qtune q = qtune()) {
       Vm vm = q.attach(qemu.socket(), ParityTest.spec()).join();
-      vm.setVcpuScheduler("1", "batch", null).join();
+      vm.scheduler().vcpuPolicy("1", "batch", null).join();
       // policies set by someone else are read back too
       io.qtune.host.sched.ThreadScheduler.set(vm.threads().iothread(2).tid(),
           io.qtune.host.sched.SchedPolicy.IDLE, 0);

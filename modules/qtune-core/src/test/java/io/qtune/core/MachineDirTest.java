@@ -1,6 +1,7 @@
 package io.qtune.core;
 
-import io.qtune.core.testing.TestTime;
+import io.qtune.core.testing.TestOptions;
+import io.qtune.testkit.TestTime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.qtune.host.cgroup.MachineName;
@@ -15,7 +16,7 @@ class MachineDirTest {
 
   @Test
   void machineNamesComeBackFromBothLayouts() {
-    try (Qtune q = Qtune.create(TestTime.options().withStateDir(state))) {
+    try (Qtune q = Qtune.create(TestOptions.options().withStateDir(state))) {
       assertEquals(Optional.of(new MachineName("qemu-12-vm1")), q.machineOf("qemu-12-vm1.libvirt-qemu"));
       assertEquals(Optional.of(new MachineName("qemu-3-web-01")),
           q.machineOf("machine-qemu\\x2d3\\x2dweb\\x2d01.scope"));

@@ -7,10 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qtune.core.spec.SpecReader;
-import io.qtune.core.testing.CgroupSandbox;
-import io.qtune.core.testing.QemuProcess;
-import io.qtune.core.testing.TestTime;
-import io.qtune.core.testing.ThreadProbe;
+import io.qtune.core.testing.TestOptions;
+import io.qtune.testkit.CgroupSandbox;
+import io.qtune.testkit.QemuProcess;
+import io.qtune.testkit.TestTime;
+import io.qtune.testkit.ThreadProbe;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,9 +44,9 @@ class OwnershipTest {
     try (CgroupSandbox sb = new CgroupSandbox("gc");
         QemuProcess q = QemuProcess.start("1");
         QemuProcess gone = QemuProcess.start("1");
-        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
       qtune.attach(q.socket(), SpecReader.parse("{\"name\": \"live\"}")).join();
-      try (Qtune other = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+      try (Qtune other = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
         other.attach(gone.socket(), SpecReader.parse("{\"name\": \"gone\"}")).join().close();
       }
       // libvirt's VM on the same host (empty: between start and its first thread), libvirt's with
@@ -85,13 +86,13 @@ class OwnershipTest {
     ExecutorService pool = Executors.newFixedThreadPool(4);
     List<Vm> vms = new ArrayList<>();
     try (CgroupSandbox sb = new CgroupSandbox("gcrace");
-        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
       try {
         List<CompletableFuture<Vm>> launches = new ArrayList<>();
         for (int i = 0; i < n; i++) {
           String name = "race" + i;
           launches.add(CompletableFuture.supplyAsync(() -> qtune.launch(SpecReader.parse(
-              "{\"name\": \"" + name + "\"}"), QemuProcess.baseArgs("1"), TestTime.launch().paused()).join(), pool));
+              "{\"name\": \"" + name + "\"}"), QemuProcess.baseArgs("1"), TestOptions.launch().paused()).join(), pool));
         }
         AtomicBoolean done = new AtomicBoolean();
         CompletableFuture<Integer> gc = CompletableFuture.supplyAsync(() -> {
@@ -124,9 +125,9 @@ class OwnershipTest {
   @Test
   void launchRefusesANameThatIsRunningAndTouchesNothingOfIt() throws Exception {
     try (CgroupSandbox sb = new CgroupSandbox("dup");
-        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
       Vm first = qtune.launch(SpecReader.parse("{\"name\": \"dup\"}"), QemuProcess.baseArgs("1"),
-          TestTime.launch().paused()).join();
+          TestOptions.launch().paused()).join();
       try {
         Path socket = state.resolve("dup.qmp");
         Object inode = Files.getAttribute(socket, "unix:ino");
@@ -134,7 +135,7 @@ class OwnershipTest {
         long logSize = Files.size(state.resolve("dup.log"));
 
         CompletionException e = refused(qtune.launch(SpecReader.parse("{\"name\": \"dup\"}"),
-            QemuProcess.baseArgs("1"), TestTime.launch().paused()));
+            QemuProcess.baseArgs("1"), TestOptions.launch().paused()));
         assertInstanceOf(InvalidInputException.class, e.getCause(), String.valueOf(e.getCause()));
         assertTrue(e.getCause().getMessage().contains("a VM named 'dup' is running, pid " + first.pid()),
             e.getCause().getMessage());
@@ -155,7 +156,7 @@ class OwnershipTest {
     Process impostor = null;
     try (CgroupSandbox sb = new CgroupSandbox("pidreuse");
         QemuProcess q = QemuProcess.start("1");
-        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
       Vm vm = qtune.attach(q.socket(), SpecReader.parse("{\"name\": \"reuse\"}")).join();
       int pid = q.pid();
       q.kill();
@@ -180,9 +181,9 @@ class OwnershipTest {
   void theStateDirectoryIsPrivateAndNeverALink() throws Exception {
     Path dir = state.resolve("run");
     try (CgroupSandbox sb = new CgroupSandbox("perm");
-        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(dir))) {
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(dir))) {
       Vm vm = qtune.launch(SpecReader.parse("{\"name\": \"priv\"}"), QemuProcess.baseArgs("1"),
-          TestTime.launch().paused()).join();
+          TestOptions.launch().paused()).join();
       try {
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("priv.json"))));
@@ -194,9 +195,9 @@ class OwnershipTest {
     Path target = Files.createDirectories(state.resolve("elsewhere"));
     Path link = Files.createSymbolicLink(state.resolve("link"), target);
     try (CgroupSandbox sb = new CgroupSandbox("perm");
-        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(link))) {
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(link))) {
       CompletionException e = refused(qtune.launch(
-          SpecReader.parse("{\"name\": \"priv\"}"), QemuProcess.baseArgs("1"), TestTime.launch().paused()));
+          SpecReader.parse("{\"name\": \"priv\"}"), QemuProcess.baseArgs("1"), TestOptions.launch().paused()));
       assertInstanceOf(InvalidInputException.class, e.getCause(), String.valueOf(e.getCause()));
       assertTrue(e.getCause().getMessage().contains("symbolic link"), e.getCause().getMessage());
       try (var s = Files.list(target)) {
@@ -210,9 +211,9 @@ class OwnershipTest {
   void aStateDirectoryWithACommaDoesNotInjectQmpOptions() throws Exception {
     Path dir = state.resolve("st,server=off");
     try (CgroupSandbox sb = new CgroupSandbox("comma");
-        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(dir))) {
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(dir))) {
       Vm vm = qtune.launch(SpecReader.parse("{\"name\": \"c\"}"), QemuProcess.baseArgs("1"),
-          TestTime.launch().paused()).join();
+          TestOptions.launch().paused()).join();
       try {
         assertTrue(Files.exists(dir.resolve("c.qmp")), "the socket is where the state directory says");
         assertFalse(vm.qmp().queryStatus().join().running(), "QEMU answers on that socket");
@@ -227,7 +228,7 @@ class OwnershipTest {
     Process[] impostor = new Process[1];
     try (CgroupSandbox sb = new CgroupSandbox("tidreuse");
         QemuProcess q = QemuProcess.start("2", 1, 2);
-        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
       Vm vm = qtune.attach(q.socket(), ParityTest.spec()).join();
       int tid = vm.threads().iothread(2).tid();
       AtomicBoolean swapped = new AtomicBoolean();

@@ -1,16 +1,17 @@
 package io.qtune.core;
 
-import io.qtune.core.testing.TestTime;
+import io.qtune.core.testing.TestOptions;
+import io.qtune.testkit.TestTime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qtune.core.spec.SpecReader;
 import io.qtune.core.spec.TuningSpec;
-import io.qtune.core.testing.CgroupSandbox;
-import io.qtune.core.testing.CgroupView;
-import io.qtune.core.testing.QemuProcess;
-import io.qtune.core.testing.ThreadProbe;
+import io.qtune.testkit.CgroupSandbox;
+import io.qtune.testkit.CgroupView;
+import io.qtune.testkit.QemuProcess;
+import io.qtune.testkit.ThreadProbe;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,7 +55,7 @@ class ParityTest {
   void attachGivesLibvirtsTree() {
     try (CgroupSandbox sb = new CgroupSandbox("coretest");
         QemuProcess q = QemuProcess.start("2,maxcpus=4", 1, 2);
-        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
       Vm vm = qtune.attach(q.socket(), SpecReader.parse(SPEC)).join();
       assertLibvirtTable(vm, q.pid());
       assertTrue(vm.diff(SpecReader.parse(SPEC)).join().isEmpty(), "no drift right after placement");
@@ -64,7 +65,7 @@ class ParityTest {
   @Test
   void launchGivesLibvirtsTreeAndNoThreadEverRunsOutside() throws Exception {
     try (CgroupSandbox sb = new CgroupSandbox("coretest");
-        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
       String marker = "qtune-launch-" + System.nanoTime();
       List<String> args = QemuProcess.baseArgs("2,maxcpus=4");
       args.addAll(List.of("-object", "iothread,id=iothread1", "-uuid",
@@ -72,7 +73,7 @@ class ParityTest {
       Outsiders watch = new Outsiders(state.resolve(marker).toString(), sb.partition());
       Thread watcher = new Thread(watch, "outsider-watch");
       watcher.start();
-      Vm vm = qtune.launch(SpecReader.parse(SPEC), args, TestTime.launch().paused()).join();
+      Vm vm = qtune.launch(SpecReader.parse(SPEC), args, TestOptions.launch().paused()).join();
       try {
         watch.stop.set(true);
         watcher.join();

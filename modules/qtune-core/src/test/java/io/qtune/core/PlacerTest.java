@@ -1,13 +1,14 @@
 package io.qtune.core;
 
-import io.qtune.core.testing.TestTime;
+import io.qtune.core.testing.TestOptions;
+import io.qtune.testkit.TestTime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.qtune.core.testing.CgroupSandbox;
-import io.qtune.core.testing.CgroupView;
-import io.qtune.core.testing.ThreadProbe;
+import io.qtune.testkit.CgroupSandbox;
+import io.qtune.testkit.CgroupView;
+import io.qtune.testkit.ThreadProbe;
 import io.qtune.host.HostException;
 import io.qtune.host.cgroup.CgroupBackend;
 import io.qtune.host.cgroup.CgroupLayout;
@@ -54,7 +55,7 @@ class PlacerTest {
     dead.start();
     dead.join();
     try (CgroupSandbox sb = new CgroupSandbox("coretest");
-        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
       CgroupBackend backend = qtune.cgroups().backend();
       CgroupLayout layout = CgroupLayout.forHost(MachineName.of(1, "placer"), qtune.cgroups())
           .withPartition(sb.partition());

@@ -5,11 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qtune.core.spec.SpecReader;
-import io.qtune.core.testing.CgroupSandbox;
-import io.qtune.core.testing.CgroupView;
-import io.qtune.core.testing.QemuProcess;
-import io.qtune.core.testing.TestTime;
-import io.qtune.core.testing.ThreadProbe;
+import io.qtune.core.testing.TestOptions;
+import io.qtune.testkit.CgroupSandbox;
+import io.qtune.testkit.CgroupView;
+import io.qtune.testkit.QemuProcess;
+import io.qtune.testkit.TestTime;
+import io.qtune.testkit.ThreadProbe;
 import io.qtune.host.cpu.CpuSet;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,7 +34,7 @@ class QueryTest {
   void start() {
     sandbox = new CgroupSandbox("coretest");
     qemu = QemuProcess.start("2,maxcpus=4", 1);
-    qtune = Qtune.create(TestTime.options().withPartition(sandbox.partition()).withStateDir(state));
+    qtune = Qtune.create(TestOptions.options().withPartition(sandbox.partition()).withStateDir(state));
     vm = qtune.attach(qemu.socket(), SpecReader.parse("{\"name\": \"q1\"}")).join();
   }
 
@@ -61,7 +62,7 @@ class QueryTest {
    */
   @Test
   void emulatorpinOfAnUnpinnedVmIsTheHostsOnlineCpus() {
-    assertEquals(online(), vm.emulatorPin().join().toList());
+    assertEquals(online(), vm.pins().emulator().join().toList());
     assertEquals(online(), CgroupView.live().effectiveCpus(vm.domainPath() + "/emulator"));
     assertEquals(online(), ThreadProbe.cpusAllowedList(qemu.pid(), qemu.pid()));
   }
@@ -72,14 +73,14 @@ class QueryTest {
    */
   @Test
   void vcpuinfoListsOnlineVcpusOnlyAndVcpupinEverySlot() {
-    List<VcpuInfo> info = vm.vcpuInfo().join();
+    List<VcpuInfo> info = vm.vcpus().info().join();
     assertEquals(List.of(0, 1), info.stream().map(VcpuInfo::vcpu).toList());
     for (VcpuInfo v : info) {
       assertTrue(ThreadProbe.tasks(qemu.pid()).contains(v.tid()), "vcpu" + v.vcpu() + " tid " + v.tid());
       assertNotEquals("offline", v.state());
       assertEquals(ThreadProbe.cpusAllowedList(qemu.pid(), v.tid()), v.affinity().toList());
     }
-    Map<Integer, CpuSet> pins = vm.vcpuPins().join();
+    Map<Integer, CpuSet> pins = vm.pins().vcpus().join();
     assertEquals(List.of(0, 1, 2, 3), List.copyOf(pins.keySet()));
     for (VcpuInfo v : info) {
       assertEquals(v.affinity(), pins.get(v.vcpu()));

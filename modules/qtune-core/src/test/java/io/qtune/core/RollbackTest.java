@@ -6,11 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qtune.core.spec.SpecReader;
-import io.qtune.core.testing.CgroupDump;
-import io.qtune.core.testing.CgroupSandbox;
-import io.qtune.core.testing.QemuProcess;
-import io.qtune.core.testing.TestTime;
-import io.qtune.core.testing.ThreadProbe;
+import io.qtune.core.testing.TestOptions;
+import io.qtune.testkit.CgroupDump;
+import io.qtune.testkit.CgroupSandbox;
+import io.qtune.testkit.QemuProcess;
+import io.qtune.testkit.TestTime;
+import io.qtune.testkit.ThreadProbe;
 import io.qtune.host.Errno;
 import io.qtune.host.KernelFaults;
 import java.io.IOException;
@@ -85,7 +86,7 @@ class RollbackTest {
   void aFailedApplyOnAPlacedVmRestoresExactlyWhatWasThere() throws Exception {
     try (CgroupSandbox sb = new CgroupSandbox("rollback");
         QemuProcess q = QemuProcess.start("2,maxcpus=4", 1, 2);
-        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
       Vm vm = qtune.attach(q.socket(), ParityTest.spec()).join();
       Map<String, String> before = snapshot(sb, q, vm);
       // fail the second scheduler call: after every group write, the attach burst and the
@@ -105,7 +106,7 @@ class RollbackTest {
   void aFailureRightAfterAThreadGroupsMkdirLeavesNoHalfCreatedGroup() throws Exception {
     try (CgroupSandbox sb = new CgroupSandbox("rollback");
         QemuProcess q = QemuProcess.start("2,maxcpus=4", 1, 2);
-        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
       Vm vm = qtune.attach(q.socket(), ParityTest.spec()).join();
       Map<String, String> before = snapshot(sb, q, vm);
       AtomicBoolean made = new AtomicBoolean();
@@ -129,7 +130,7 @@ class RollbackTest {
   void aFailureAfterQemuMovedIntoItsNewDomainGroupLeavesNoGroup() throws Exception {
     try (CgroupSandbox sb = new CgroupSandbox("rollback");
         QemuProcess q = QemuProcess.start("2,maxcpus=4", 1, 2);
-        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
       String cgroupBefore = ThreadProbe.cgroup(q.pid(), q.pid(), "cpuset");
       AtomicBoolean moved = new AtomicBoolean();
       String pid = String.valueOf(q.pid());
@@ -155,7 +156,7 @@ class RollbackTest {
   void aFailedSetvcpusRemovesTheNewGroupEvenWithItsThreadInside() throws Exception {
     try (CgroupSandbox sb = new CgroupSandbox("rollback");
         QemuProcess q = QemuProcess.start("2,maxcpus=4", 1, 2);
-        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
       Vm vm = qtune.attach(q.socket(), SpecReader.parse(
           "{\"name\": \"vm1\", \"vcpusched\": [{\"vcpus\": \"0-3\", \"scheduler\": \"batch\"}]}")).join();
       AtomicBoolean reached = new AtomicBoolean();
@@ -167,7 +168,7 @@ class RollbackTest {
         }
         return null;
       })) {
-        failed(() -> vm.setVcpus(3).join());
+        failed(() -> vm.vcpus().setCount(3).join());
       }
       assertTrue(reached.get(), "the fault was reached");
       assertEquals(List.of(), groupsNamed(sb, "vcpu2"));

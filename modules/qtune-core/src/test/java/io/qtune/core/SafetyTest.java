@@ -1,16 +1,17 @@
 package io.qtune.core;
 
-import io.qtune.core.testing.TestTime;
+import io.qtune.core.testing.TestOptions;
+import io.qtune.testkit.TestTime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.qtune.core.testing.CgroupSandbox;
-import io.qtune.core.testing.LyingQmpServer;
-import io.qtune.core.testing.QemuProcess;
-import io.qtune.core.testing.ThreadProbe;
+import io.qtune.testkit.CgroupSandbox;
+import io.qtune.testkit.LyingQmpServer;
+import io.qtune.testkit.QemuProcess;
+import io.qtune.testkit.ThreadProbe;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +39,7 @@ class SafetyTest {
             "query-cpus-fast", "[{\"cpu-index\": 0, \"qom-path\": \"/machine/unattached/device[0]\", "
                 + "\"thread-id\": " + vpid + ", \"target\": \"x86_64\"}]",
             "query-iothreads", "[]", "query-name", "{\"name\": \"liar\"}"));
-        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
       String affinityBefore = ThreadProbe.cpusAllowedList(vpid, vpid);
       String cpusetBefore = ThreadProbe.cgroup(vpid, vpid, "cpuset");
       CompletionException e = assertThrows(CompletionException.class,
@@ -59,7 +60,7 @@ class SafetyTest {
   void aThreadThatWentAwayBehindQtunesBackIsNotTouched() throws Exception {
     try (CgroupSandbox sb = new CgroupSandbox("coretest");
         QemuProcess q = QemuProcess.start("2", 1, 2);
-        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
       Vm vm = qtune.attach(q.socket(), io.qtune.core.spec.SpecReader.parse("{\"name\":\"stale\"}")).join();
       int tid = vm.threads().iothread(2).tid();
       // someone else removes the iothread through QMP: qtune's discovery is now stale, and the
@@ -67,12 +68,12 @@ class SafetyTest {
       vm.qmp().objectDel("iothread2").join();
       org.awaitility.Awaitility.await().atMost(TestTime.seconds(5))
           .until(() -> !java.nio.file.Files.exists(Path.of("/proc/" + q.pid() + "/task/" + tid)));
-      var before = io.qtune.core.testing.CgroupDump.of(sb.dirs());
-      CompletionException e = assertThrows(CompletionException.class, () -> vm.pinIothread(2, "0").join());
+      var before = io.qtune.testkit.CgroupDump.of(sb.dirs());
+      CompletionException e = assertThrows(CompletionException.class, () -> vm.pins().iothread(2, "0").join());
       assertInstanceOf(ForeignThreadException.class, e.getCause());
-      assertEquals(before, io.qtune.core.testing.CgroupDump.of(sb.dirs()), "nothing written");
+      assertEquals(before, io.qtune.testkit.CgroupDump.of(sb.dirs()), "nothing written");
       // and the next operation sees QEMU as it is now
-      CompletionException gone = assertThrows(CompletionException.class, () -> vm.pinIothread(2, "0").join());
+      CompletionException gone = assertThrows(CompletionException.class, () -> vm.pins().iothread(2, "0").join());
       assertTrue(gone.getCause().getMessage().contains("iothread 2 not found"), gone.getCause().getMessage());
     }
   }
@@ -86,7 +87,7 @@ class SafetyTest {
   void sigkillDuringAttachLeavesNoGroup() throws Exception {
     try (CgroupSandbox sb = new CgroupSandbox("coretest");
         QemuProcess q = QemuProcess.start("8", 1, 2);
-        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
       List<List<String>> groupsAtKill = new CopyOnWriteArrayList<>();
       qtune.afterDomainCreated = () -> {
         groupsAtKill.add(groupsUnder(sb));
@@ -114,8 +115,8 @@ class SafetyTest {
   @Test
   void sigkillDuringLaunchGivesATypedErrorAndNoGroup() throws Exception {
     try (CgroupSandbox sb = new CgroupSandbox("coretest");
-        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
-      CompletableFuture<Vm> launch = qtune.launch(ParityTest.spec(), QemuProcess.baseArgs("8"), TestTime.launch());
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
+      CompletableFuture<Vm> launch = qtune.launch(ParityTest.spec(), QemuProcess.baseArgs("8"), TestOptions.launch());
       int pid = awaitMemberOfAGroup(sb, launch);
       assertFalse(launch.isDone(), "the launch is still running when its process is killed");
       new ProcessBuilder("kill", "-9", String.valueOf(pid)).start().waitFor();

@@ -1,14 +1,15 @@
 package io.qtune.core;
 
-import io.qtune.core.testing.TestTime;
+import io.qtune.core.testing.TestOptions;
+import io.qtune.testkit.TestTime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.qtune.core.spec.SpecReader;
-import io.qtune.core.testing.CgroupView;
-import io.qtune.core.testing.QemuProcess;
-import io.qtune.core.testing.ThreadProbe;
+import io.qtune.testkit.CgroupView;
+import io.qtune.testkit.QemuProcess;
+import io.qtune.testkit.ThreadProbe;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -47,7 +48,7 @@ class SystemdTest {
   void vmGetsADelegatedScopeInMachineSliceAndLosesItOnExit() throws Exception {
     assumeTrue(systemd(), "needs systemd as init (cgroup v2, or v1 with cpuset)");
     try (QemuProcess q = QemuProcess.start("2", 1);
-        Qtune qtune = Qtune.create(TestTime.options().withStateDir(state))) {
+        Qtune qtune = Qtune.create(TestOptions.options().withStateDir(state))) {
       Vm vm = qtune.attach(q.socket(), SpecReader.parse("""
           {"name": "sd1", "vcpupin": [{"vcpu": 0, "cpuset": "0"}, {"vcpu": 1, "cpuset": "1"}],
            "emulatorpin": "1", "period": 100000, "quota": 50000, "shares": 2048}""")).join();
@@ -98,11 +99,11 @@ class SystemdTest {
   @Test
   void launchPutsQemuInItsScopeBeforeItRunsAndTheScopeGoesWithIt() throws Exception {
     assumeTrue(systemd(), "needs systemd as init (cgroup v2, or v1 with cpuset)");
-    try (Qtune qtune = Qtune.create(TestTime.options().withStateDir(state))) {
+    try (Qtune qtune = Qtune.create(TestOptions.options().withStateDir(state))) {
       Vm vm = qtune.launch(SpecReader.parse("""
           {"name": "sdlaunch", "vcpupin": [{"vcpu": 0, "cpuset": "1"}], "emulatorpin": "0",
            "iothreads": [{"id": 1}], "iothreadpin": [{"iothread": 1, "cpuset": "1"}]}"""),
-          QemuProcess.baseArgs("2"), TestTime.launch().paused()).join();
+          QemuProcess.baseArgs("2"), TestOptions.launch().paused()).join();
       CgroupView v = CgroupView.live();
       String d = vm.domainPath();
       String scope = v.v2() ? d.substring(0, d.lastIndexOf('/')) : d;
@@ -133,14 +134,14 @@ class SystemdTest {
     assumeTrue(systemd(), "needs systemd as init (cgroup v2, or v1 with cpuset)");
     try (QemuProcess q = QemuProcess.start("1")) {
       String domain;
-      try (Qtune a = Qtune.create(TestTime.options().withStateDir(state))) {
+      try (Qtune a = Qtune.create(TestOptions.options().withStateDir(state))) {
         Vm vm = a.attach(q.socket(), SpecReader.parse("{\"name\": \"sdgc\"}")).join();
         domain = vm.domainPath();
         vm.close(); // stop watching: the groups stay while QEMU lives
       }
       assertTrue(domain.startsWith("/machine.slice/machine-qemu"), domain);
       q.kill();
-      try (Qtune b = Qtune.create(TestTime.options().withStateDir(state))) {
+      try (Qtune b = Qtune.create(TestOptions.options().withStateDir(state))) {
         // observed in the lane: systemd 252 stops the emptied scope and removes its delegated
         // subtree by itself, racing this gc; whichever comes first, gc must not fail and at most
         // the one VM group is collected (found through the state record the attach left: gc

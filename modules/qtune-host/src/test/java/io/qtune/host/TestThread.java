@@ -24,7 +24,7 @@ public final class TestThread implements AutoCloseable {
         thread.setDaemon(true);
         thread.start();
         try {
-            if (!started.await(10, TimeUnit.SECONDS)) {
+            if (!started.await(io.qtune.testkit.TestTime.millis(10), TimeUnit.MILLISECONDS)) {
                 throw new IllegalStateException("test thread did not start");
             }
         } catch (InterruptedException e) {

@@ -19,7 +19,8 @@ import io.qtune.qmp.model.IothreadInfo;
 import io.qtune.qmp.model.IothreadProperties;
 import io.qtune.qmp.model.StatusInfo;
 import io.qtune.qmp.testing.QmpThreads;
-import io.qtune.qmp.testing.TestQemu;
+import io.qtune.testkit.QemuProcess;
+import io.qtune.testkit.TestTime;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,15 +44,15 @@ import org.junit.jupiter.api.Timeout;
 /** Every typed call against a real QEMU 7.2 (one shared VM; the destructive quit test has its own). */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class QmpClientQemuTest {
-  static TestQemu qemu;
+  static QemuProcess qemu;
   static QmpEventLoop loop;
   static QmpClient client;
 
   @BeforeAll
   static void start() {
-    qemu = TestQemu.start();
+    qemu = QemuProcess.start("4", 1, 2);
     loop = QmpEventLoop.create(1);
-    client = QmpClient.connect(loop, qemu.socketPath(), QmpOptions.defaults()).join();
+    client = QmpClient.connect(loop, qemu.socket(), QmpOptions.defaults()).join();
   }
 
   @AfterAll
@@ -65,7 +66,7 @@ class QmpClientQemuTest {
     if (qemu != null) {
       qemu.close();
     }
-    await().atMost(Duration.ofSeconds(5)).until(() -> QmpThreads.live().isEmpty());
+    await().atMost(TestTime.seconds(5)).until(() -> QmpThreads.live().isEmpty());
   }
 
   @Test
@@ -83,7 +84,7 @@ class QmpClientQemuTest {
     PeerCredentials pc = client.peerCredentials();
     assertEquals(qemu.pid(), pc.pid());
     assertEquals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"), pc.uid());
-    assertEquals(qemu.socketPath(), client.socketPath());
+    assertEquals(qemu.socket(), client.socketPath());
     assertTrue(client.isOpen());
   }
 
@@ -152,12 +153,12 @@ class QmpClientQemuTest {
     QmpCommandException e = assertInstanceOf(QmpCommandException.class, dup.getCause());
     assertEquals("object-add", e.command());
     assertEquals("GenericError", e.errorClass());
-    assertTrue(e.getMessage().startsWith("QMP command 'object-add' failed on " + qemu.socketPath()
+    assertTrue(e.getMessage().startsWith("QMP command 'object-add' failed on " + qemu.socket()
         + ": GenericError: "), e.getMessage());
     assertTrue(e.description().contains(id), e.description());
 
     client.objectDel(id).join();
-    await().atMost(Duration.ofSeconds(5)).until(() -> !Files.exists(task));
+    await().atMost(TestTime.seconds(5)).until(() -> !Files.exists(task));
     assertNull(iothreads().get(id));
   }
 
@@ -195,7 +196,7 @@ class QmpClientQemuTest {
     // USB unplug needs no guest cooperation, so DEVICE_DELETED comes right away
     CompletableFuture<QmpEvent> deleted = client.awaitEvent(
         ev -> ev.name().equals("DEVICE_DELETED") && kbd.equals(ev.data().path("device").asText()),
-        Duration.ofSeconds(10));
+        TestTime.seconds(10));
     client.deviceDel(kbd).join();
     QmpEvent ev = deleted.join();
     assertEquals("/machine/peripheral/" + kbd, ev.data().path("path").asText());
@@ -225,10 +226,10 @@ class QmpClientQemuTest {
       client.getfd(name, fd.intValue()).join();
       assertEquals(1, qemuFdsPointingAt(file).size(), "QEMU should hold the file open once");
       client.closefd(name).join();
-      await().atMost(Duration.ofSeconds(5)).until(() -> qemuFdsPointingAt(file).isEmpty());
+      await().atMost(TestTime.seconds(5)).until(() -> qemuFdsPointingAt(file).isEmpty());
       // one sendmsg, no stray byte: QEMU sent no id-less "JSON parse error" reply
       assertNotNull(client.queryStatus().join());
-      await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(errors::isEmpty);
+      await().during(Duration.ofMillis(200)).atMost(TestTime.seconds(2)).until(errors::isEmpty);
     } finally {
       sub.close();
       fd.close();
@@ -266,15 +267,15 @@ class QmpClientQemuTest {
     List<String> seen = new CopyOnWriteArrayList<>();
     QmpSubscription sub = client.subscribe(ev -> seen.add(ev.name()));
     try {
-      CompletableFuture<QmpEvent> resume = client.awaitEvent("RESUME", Duration.ofSeconds(10));
+      CompletableFuture<QmpEvent> resume = client.awaitEvent("RESUME", TestTime.seconds(10));
       client.cont().join();
       resume.join();
       assertTrue(client.queryStatus().join().running());
-      CompletableFuture<QmpEvent> stop = client.awaitEvent("STOP", Duration.ofSeconds(10));
+      CompletableFuture<QmpEvent> stop = client.awaitEvent("STOP", TestTime.seconds(10));
       client.stop().join();
       stop.join();
       assertFalse(client.queryStatus().join().running());
-      await().atMost(Duration.ofSeconds(5)).until(() -> seen.containsAll(List.of("RESUME", "STOP")));
+      await().atMost(TestTime.seconds(5)).until(() -> seen.containsAll(List.of("RESUME", "STOP")));
       assertTrue(seen.indexOf("RESUME") < seen.indexOf("STOP"), seen.toString());
     } finally {
       sub.close();
@@ -317,8 +318,8 @@ class QmpClientQemuTest {
 
   @Test
   void hotplugACpuThenQuitFailsPendingCommands() throws Exception {
-    try (TestQemu vm = TestQemu.start("4,maxcpus=6", List.of());
-        QmpClient c = QmpClient.connect(loop, vm.socketPath(), QmpOptions.defaults()).join()) {
+    try (QemuProcess vm = QemuProcess.start("4,maxcpus=6", 1, 2);
+        QmpClient c = QmpClient.connect(loop, vm.socket(), QmpOptions.defaults()).join()) {
       List<HotpluggableCpu> slots = c.queryHotpluggableCpus().join();
       assertEquals(6, slots.size());
       List<HotpluggableCpu> free = slots.stream().filter(h -> !h.plugged()).collect(Collectors.toList());
@@ -342,7 +343,7 @@ class QmpClientQemuTest {
       for (int i = 0; i < 50; i++) {
         after.add(c.queryStatus());
       }
-      c.closeFuture().get(10, TimeUnit.SECONDS);
+      c.closeFuture().get(TestTime.millis(10), TimeUnit.MILLISECONDS);
       assertFalse(c.isOpen());
       quit.handle((v, e) -> e == null ? null : assertClosed(vm, e)).join();
       long failed = after.stream().filter(CompletableFuture::isCompletedExceptionally).count();
@@ -350,17 +351,17 @@ class QmpClientQemuTest {
       for (CompletableFuture<StatusInfo> f : after) {
         f.handle((v, e) -> e == null ? null : assertClosed(vm, e)).join();
       }
-      assertTrue(vm.awaitExit(10, TimeUnit.SECONDS));
+      assertTrue(vm.awaitExit(TestTime.millis(10), TimeUnit.MILLISECONDS));
       // a command after close fails at once with the same reason
       CompletionException late = assertThrows(CompletionException.class, () -> c.queryStatus().join());
       assertClosed(vm, late.getCause());
     }
   }
 
-  private static Void assertClosed(TestQemu vm, Throwable e) {
+  private static Void assertClosed(QemuProcess vm, Throwable e) {
     Throwable cause = e instanceof CompletionException ? e.getCause() : e;
     QmpConnectionClosedException closed = assertInstanceOf(QmpConnectionClosedException.class, cause);
-    assertTrue(closed.getMessage().contains(vm.socketPath().toString()), closed.getMessage());
+    assertTrue(closed.getMessage().contains(vm.socket().toString()), closed.getMessage());
     return null;
   }
 

@@ -23,7 +23,7 @@ class ProcFsTest {
             assertTrue(proc.isTaskOf(PID, t.tid()));
             assertTrue(proc.isAlive(PID));
             // just moved by sched_setaffinity, the sleeper may still be runnable for a moment
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+            org.awaitility.Awaitility.await().atMost(io.qtune.testkit.TestTime.seconds(5))
                     .until(() -> proc.thread(PID, t.tid()).orElseThrow().state() == 'S');
             ThreadStat s = proc.thread(PID, t.tid()).orElseThrow();
             assertEquals(t.tid(), s.tid());

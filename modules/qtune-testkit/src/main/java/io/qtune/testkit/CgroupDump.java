@@ -1,4 +1,4 @@
-package io.qtune.core.testing;
+package io.qtune.testkit;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,15 +1,12 @@
-package io.qtune.core.testing;
+package io.qtune.testkit;
 
-import io.qtune.core.LaunchOptions;
-import io.qtune.core.QtuneOptions;
-import io.qtune.qmp.QmpOptions;
 import java.time.Duration;
 
 /**
  * Every wait in a test that may run in a lane goes through here: one factor, set by where the
  * test runs ({@code QTUNE_TEST_TIME_SCALE}, which the lane exports; 1 on this host). A QEMU inside
  * the single-threaded TCG guest greets 15-30x slower than here, so no test waits a fixed few
- * seconds.
+ * seconds. (qtune's own option records with scaled timeouts: core's {@code testing.TestOptions}.)
  */
 public final class TestTime {
   /** The factor every test timeout is multiplied by. */
@@ -40,18 +37,5 @@ public final class TestTime {
   /** {@code seconds(s)} in milliseconds, for APIs that take a number. */
   public static long millis(long s) {
     return seconds(s).toMillis();
-  }
-
-  /** qtune's defaults with the QMP connect and command timeouts scaled. */
-  public static QtuneOptions options() {
-    QmpOptions q = QmpOptions.defaults();
-    return QtuneOptions.defaults().withQmp(q.withConnectTimeout(of(q.connectTimeout()))
-        .withCommandTimeout(of(q.commandTimeout())));
-  }
-
-  /** Launch defaults with the start timeout scaled. */
-  public static LaunchOptions launch() {
-    LaunchOptions d = LaunchOptions.defaults();
-    return new LaunchOptions(d.qmpSocket(), d.stayPaused(), of(d.startTimeout()), d.log());
   }
 }

@@ -1,4 +1,4 @@
-package io.qtune.core.testing;
+package io.qtune.testkit;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,10 +17,11 @@ import java.util.stream.Stream;
 public final class CgroupSandbox implements AutoCloseable {
   private static final Path CGROUP = Path.of("/sys/fs/cgroup");
   private final String partition;
+  private final Thread hook = new Thread(this::removeAll, "qtune-testkit-cgroup-sandbox");
 
   public CgroupSandbox(String owner) {
     this.partition = "/qtune-" + owner + "-" + UUID.randomUUID().toString().substring(0, 8);
-    Runtime.getRuntime().addShutdownHook(new Thread(this::close));
+    Runtime.getRuntime().addShutdownHook(hook);
   }
 
   /** The partition to give qtune, e.g. {@code /qtune-coretest-1a2b3c4d}. */
@@ -67,7 +68,16 @@ public final class CgroupSandbox implements AutoCloseable {
   }
 
   @Override
-  public synchronized void close() {
+  public void close() {
+    removeAll();
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // already shutting down: the hook is running or ran
+    }
+  }
+
+  private synchronized void removeAll() {
     for (Path dir : dirs()) {
       Path root = rootOf(dir);
       List<Path> groups;
