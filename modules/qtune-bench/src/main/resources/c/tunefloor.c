@@ -2,7 +2,8 @@
  * layout (libvirt's names), with no logic, no validation and no rollback.
  *   tunefloor CGROOT PARTITION DOMAIN SOCKET IDLE_MS PERIOD QUOTA
  * Sleeps IDLE_MS, then times: QMP discovery (connect, greeting, qmp_capabilities,
- * query-cpus-fast, query-iothreads, /proc/PID/task), domain groups in cpu/cpuacct/cpuset
+ * query-cpus-fast, query-iothreads, /proc/PID/task), domain groups in cpu/cpuset (and cpuacct
+ * unless CGROOT/unified exists, as qtune and libvirt)
  * (cpuset inherits cpus+mems, cgroup.procs <- pid, memory_migrate), one group per thread role
  * (emulator, vcpuN, iothreadN) with values (cpuset.cpus = pin, cfs period/quota on vCPUs),
  * the attach burst (tasks of the three controllers), sched_setaffinity per thread.
@@ -24,7 +25,9 @@
 #define MAXT 512
 static char buf[1 << 18];
 static size_t have;
-static const char *ctrls[] = {"cpu", "cpuacct", "cpuset"};
+/* cpuacct last: like qtune (and libvirt), no cpuacct groups when a cgroup2 hierarchy is mounted beside */
+static const char *ctrls[] = {"cpu", "cpuset", "cpuacct"};
+static int nctrl = 3;
 
 static long long now(void) {
   struct timespec t;
@@ -92,10 +95,13 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: tunefloor CGROOT PARTITION DOMAIN SOCKET IDLE_MS PERIOD QUOTA\n");
     return 1;
   }
+  char path_probe[4096];
   const char *root = argv[1], *part = argv[2], *dom = argv[3], *sock = argv[4];
   int idle = atoi(argv[5]);
   const char *period = argv[6], *quota = argv[7];
   int ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  snprintf(path_probe, sizeof path_probe, "%s/unified", root);
+  if (access(path_probe, F_OK) == 0) nctrl = 2;
   char path[4096], val[256], cpus[256], mems[256];
   if (idle > 0) usleep(idle * 1000);
 
@@ -129,10 +135,10 @@ int main(int argc, char **argv) {
   long long t1 = now();
 
   /* domain group */
-  for (int c = 0; c < 3; c++) {
+  for (int c = 0; c < nctrl; c++) {
     snprintf(path, sizeof path, "%s/%s/%s/%s", root, ctrls[c], part, dom);
     mk(path);
-    if (c == 2) {
+    if (c == 1) {
       snprintf(path, sizeof path, "%s/cpuset/%s/cpuset.cpus", root, part);
       rd(path, cpus, sizeof cpus);
       snprintf(path, sizeof path, "%s/cpuset/%s/cpuset.mems", root, part);
@@ -144,7 +150,7 @@ int main(int argc, char **argv) {
     }
   }
   snprintf(val, sizeof val, "%d", pid);
-  for (int c = 0; c < 3; c++) {
+  for (int c = 0; c < nctrl; c++) {
     snprintf(path, sizeof path, "%s/%s/%s/%s/cgroup.procs", root, ctrls[c], part, dom);
     wr(path, val);
   }
@@ -165,7 +171,7 @@ int main(int argc, char **argv) {
       snprintf(name, sizeof name, "iothread%d", g - nv);
       snprintf(pin, sizeof pin, "%d", ncpu - 1);
     }
-    for (int c = 0; c < 3; c++) {
+    for (int c = 0; c < nctrl; c++) {
       snprintf(path, sizeof path, "%s/%s/%s/%s/%s", root, ctrls[c], part, dom, name);
       mk(path);
     }
@@ -199,7 +205,7 @@ int main(int argc, char **argv) {
       tids = &io[g - nv - 1];
       nt = 1;
     }
-    for (int c = 0; c < 3; c++) {
+    for (int c = 0; c < nctrl; c++) {
       snprintf(path, sizeof path, "%s/%s/%s/%s/%s/tasks", root, ctrls[c], part, dom, name);
       int f = open(path, O_WRONLY);
       if (f < 0) die("open", path);

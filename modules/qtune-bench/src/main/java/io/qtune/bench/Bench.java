@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -17,25 +17,18 @@ import java.util.stream.Stream;
 
 /**
  * The bench entry point (run by {@code bench/run}, never by {@code mvn verify}): measures the five
- * items of issue 6 and the planner's speed (issue 13), prints one table and writes it into docs/benchmarks.md between the
+ * items of issue 6 and the planner's speed (issue 13), with {@code --with-libvirt} beside libvirt in the
+ * same run (issue 15, {@link Libvirt}), prints one table and writes it into docs/benchmarks.md between the
  * {@code results} markers.
  *
  * <pre>
  * java io.qtune.bench.Bench [--quick] [--only qmp,tune,live,launch,scale,plan] [--doc docs/benchmarks.md]
- *                          [--native-dir DIR] [--vms 100]
+ *                          [--native-dir DIR] [--vms 100] [--with-libvirt]
  * </pre>
  */
 public final class Bench {
   static final String BEGIN = "<!-- results:begin (written by bench/run; edit outside the markers) -->";
   static final String END = "<!-- results:end -->";
-
-  // libvirt 9.0 on the same kind of machine, another run: shared/reference/libvirt-oracle-observations.md
-  // "Timings", set B medians in ms: {python API one connection, persistent virsh shell, one virsh per op}
-  static final Map<String, double[]> LIBVIRT = Map.of(
-      LiveOpsBench.VCPUPIN, new double[] {1.19, 1.68, 18.9},
-      LiveOpsBench.EMULATORPIN, new double[] {1.11, 1.60, 19.1},
-      LiveOpsBench.SCHEDINFO, new double[] {2.08, 3.62, 24.7},
-      LiveOpsBench.IOTHREAD_PAIR, new double[] {6.49, 10.8, 62.9});
 
   private Bench() {}
 
@@ -45,6 +38,7 @@ public final class Bench {
     Path doc = Path.of("docs/benchmarks.md");
     Path nativeDir = Path.of("modules/qtune-bench/target/native");
     int vmCount = 100;
+    boolean withLibvirt = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quick" -> quick = true;
@@ -52,8 +46,9 @@ public final class Bench {
         case "--doc" -> doc = Path.of(args[++i]);
         case "--native-dir" -> nativeDir = Path.of(args[++i]);
         case "--vms" -> vmCount = Integer.parseInt(args[++i]);
+        case "--with-libvirt" -> withLibvirt = true;
         default -> throw new IllegalArgumentException("unknown argument '" + args[i]
-            + "' (allowed: --quick, --only qmp,tune,live,launch,scale,plan, --doc FILE, --native-dir DIR, --vms N)");
+            + "' (allowed: --quick, --only qmp,tune,live,launch,scale,plan, --doc FILE, --native-dir DIR, --vms N, --with-libvirt)");
       }
     }
     long start = System.nanoTime();
@@ -65,7 +60,14 @@ public final class Bench {
     Path dir = Files.createTempDirectory("qtune-bench-");
     List<Row> rows = new ArrayList<>();
     List<String> notes = new ArrayList<>();
+    Optional<Libvirt> libvirt = Optional.empty();
     try (BenchPartition partition = new BenchPartition()) {
+      if (withLibvirt && (only.contains("live") || only.contains("launch"))) {
+        log("libvirt: install if needed, start, define the equivalent domain (bench/libvirt up)...");
+        libvirt = Optional.of(Libvirt.up(Path.of("").toAbsolutePath(), dir, ncpu));
+        notes.add("libvirt: " + libvirt.get().version() + ", driven through its python binding (one connection),"
+            + " a persistent virsh and one virsh per operation, in turns with qtune");
+      }
       if (only.contains("qmp")) {
         log("QMP round trips...");
         try (QmpEventLoop loop = QmpEventLoop.create(1); QemuVm vm = QemuVm.start(dir, "qmp", 1, 64)) {
@@ -81,15 +83,20 @@ public final class Bench {
         }
         if (only.contains("live")) {
           log("live operations...");
-          rows.addAll(Tables.live(new LiveOpsBench(qtune, partition, dir, ncpu, quick).run(), LIBVIRT));
+          LiveOpsBench.Result live = new LiveOpsBench(qtune, partition, dir, ncpu, quick, libvirt).run();
+          rows.addAll(Tables.live(live));
           if (Files.isExecutable(Path.of("qtune")) && Files.isDirectory(Path.of("modules/qtune-cli/target/lib"))) {
             log("live operations through ./qtune...");
             CliBench.Result cli = new CliBench(Path.of("").toAbsolutePath(), dir, partition.partition(), ncpu, quick).run();
+            Sample oneVirsh = live.virsh().get(LiveOpsBench.VCPUPIN);
+            Sample virshLine = live.shell().get(LiveOpsBench.VCPUPIN);
             rows.add(Row.info("3", "vcpupin through `./qtune` one-shot (JVM start + connect + discovery + pin)",
-                cli.oneShot().format(), "libvirt reference (another run): one virsh 18.9 ms", "–"));
+                cli.oneShot().format(), oneVirsh == null ? "–" : "one virsh vcpupin: " + oneVirsh.format(),
+                oneVirsh == null ? "–" : String.format("%.1f× virsh's time", cli.oneShot().median() / oneVirsh.median())));
             rows.add(Row.info("3", "vcpupin as a line of `./qtune shell` (one JVM, one connection)",
-                cli.shellPerLine().format(), "libvirt reference (another run): virsh shell 1.68 ms; empty qtune shell "
-                    + cli.shellEmpty().format(), "–"));
+                cli.shellPerLine().format(), (virshLine == null ? "" : "virsh shell line: " + virshLine.format() + "; ")
+                    + "empty qtune shell " + cli.shellEmpty().format(),
+                virshLine == null ? "–" : String.format("%.2f× virsh's time", cli.shellPerLine().median() / virshLine.median())));
           } else {
             rows.add(Row.info("3", "`./qtune` one-shot and `./qtune shell`", "not measured",
                 "the CLI is not built (mvn -B -ntp install -DskipTests)", "–"));
@@ -97,7 +104,7 @@ public final class Bench {
         }
         if (only.contains("launch")) {
           log("launch...");
-          rows.add(Tables.launch(new LaunchBench(qtune, tools, dir, ncpu, quick).run()));
+          rows.addAll(Tables.launch(new LaunchBench(qtune, tools, dir, ncpu, quick, libvirt).run()));
         }
       }
       if (only.contains("scale")) {
@@ -111,12 +118,14 @@ public final class Bench {
             "plan 16 dedicated vCPUs (" + policy + ") on 4 sockets, 448 CPUs, 224 held: warm median, p99",
             warm.formatWithP99(), "goal (issue 13, not enforced): under 5 ms warm", "–")));
       }
+      libvirt.ifPresent(Libvirt::close);
       partition.close();
       List<Path> left = partition.leftovers();
       if (!left.isEmpty()) {
         notes.add("cgroups left behind: " + left);
       }
     } finally {
+      libvirt.ifPresent(Libvirt::close);
       deleteTree(dir);
     }
     long took = (System.nanoTime() - start) / 1_000_000_000L;

@@ -45,10 +45,10 @@ public record Sample(int n, double median, double p99, double min, double max) {
         + ", n=" + n + ")";
   }
 
-  enum Unit {
+  public enum Unit {
     NS("ns", 1), US("µs", 1e3), MS("ms", 1e6), S("s", 1e9);
 
-    final String name;
+    public final String name;
     final double div;
 
     Unit(String name, double div) {
@@ -56,7 +56,7 @@ public record Sample(int n, double median, double p99, double min, double max) {
       this.div = div;
     }
 
-    static Unit of(double ns) {
+    public static Unit of(double ns) {
       if (ns >= 10e9) {
         return S;
       }
@@ -69,7 +69,7 @@ public record Sample(int n, double median, double p99, double min, double max) {
       return NS;
     }
 
-    String fmt(double ns) {
+    public String fmt(double ns) {
       double v = ns / div;
       if (v >= 100) {
         return String.format("%.0f", v);

@@ -5,6 +5,7 @@ import io.qtune.core.spec.ResolvedTuning.Sched;
 import io.qtune.host.Errno;
 import io.qtune.host.HostException;
 import io.qtune.host.cgroup.CgroupBackend;
+import io.qtune.host.cgroup.CgroupVersion;
 import io.qtune.host.cgroup.DomainCgroup;
 import io.qtune.host.cgroup.ThreadCgroup;
 import io.qtune.host.cgroup.ThreadGroupName;
@@ -112,11 +113,11 @@ final class Placer {
     List<Integer> moving = new ArrayList<>();
     attach.values().forEach(moving::addAll);
     if (!moving.isEmpty()) {
-      Map<Integer, ThreadCgroup> origin = new HashMap<>();
-      for (ThreadCgroup g : domain.threadGroups()) {
-        for (int tid : g.threads()) {
-          origin.put(tid, g);
-        }
+      // where each moving thread is now, for the rollback: one read of /proc/PID/task/TID/cgroup per
+      // thread, not a listing of every group and a read of each one's members
+      Map<Integer, ThreadGroupName> origin = new HashMap<>();
+      for (int tid : moving) {
+        currentGroup(domain, pid, tid).ifPresent(n -> origin.put(tid, n));
       }
       undo.add("memberships of " + moving, () -> restoreMemberships(domain, pid, moving, origin));
     }
@@ -191,15 +192,35 @@ final class Placer {
     return gone;
   }
 
+  /** The thread group under {@code domain} that the thread is in now (by its cpu hierarchy), if any. */
+  private Optional<ThreadGroupName> currentGroup(DomainCgroup domain, int pid, int tid) {
+    Map<String, String> cgroups;
+    try {
+      cgroups = proc.threadCgroups(pid, tid);
+    } catch (HostException e) {
+      return Optional.empty(); // exited: the burst's own check reports it
+    }
+    String prefix = domain.layout().domainPath() + "/";
+    boolean v2 = backend.version() == CgroupVersion.V2;
+    for (Map.Entry<String, String> e : cgroups.entrySet()) {
+      boolean cpu = v2 ? e.getKey().isEmpty() : List.of(e.getKey().split(",")).contains("cpu");
+      if (cpu && e.getValue().startsWith(prefix)) {
+        return ThreadGroupName.parse(e.getValue().substring(prefix.length()));
+      }
+    }
+    return Optional.empty();
+  }
+
   /** Puts threads back into the groups they were in (the domain group itself if in none). */
-  private void restoreMemberships(DomainCgroup domain, int pid, List<Integer> tids, Map<Integer, ThreadCgroup> origin) {
+  private void restoreMemberships(DomainCgroup domain, int pid, List<Integer> tids,
+      Map<Integer, ThreadGroupName> origin) {
     Map<ThreadCgroup, List<Integer>> back = new LinkedHashMap<>();
     List<Integer> toDomain = new ArrayList<>();
     for (int tid : tids) {
       if (!proc.isTaskOf(pid, tid)) {
         continue; // exited: its ID may be another process's by now
       }
-      ThreadCgroup g = origin.get(tid);
+      ThreadCgroup g = Optional.ofNullable(origin.get(tid)).flatMap(domain::findThread).orElse(null);
       if (g == null) {
         toDomain.add(tid);
       } else {

@@ -147,6 +147,20 @@ class ParityTest {
     if (v.v2()) {
       assertEquals("domain threaded", v.type(d));
     }
+    // libvirt's v1 tree beside a cgroup2 mount, cpuacct mounted apart (this machine): no cpuacct
+    // group at all, QEMU's threads stay where they were (oracle observations, "Layout")
+    var cpuacct = CgroupView.v1Mount("cpuacct");
+    if (!v.v2() && cpuacct.isPresent() && !cpuacct.equals(CgroupView.v1Mount("cpu"))
+        && java.nio.file.Files.isDirectory(Path.of("/sys/fs/cgroup/unified"))) {
+      String partition = d.substring(0, d.lastIndexOf('/'));
+      assertFalse(java.nio.file.Files.exists(cpuacct.get().resolve(partition.substring(1))),
+          "no cpuacct group for the partition " + partition);
+      for (String line : ThreadProbe.read(Path.of("/proc", Integer.toString(pid), "cgroup")).split("\n")) {
+        if (line.contains(":cpuacct:")) {
+          assertFalse(line.contains(partition), "QEMU stays outside the partition in cpuacct: " + line);
+        }
+      }
+    }
 
     String online = ThreadProbe.read(Path.of("/sys/devices/system/cpu/online"));
     // iothread2 is unpinned: it runs on the domain's CPUs (v1 copies the parent's cpuset.cpus,

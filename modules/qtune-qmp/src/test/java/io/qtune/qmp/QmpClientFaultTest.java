@@ -372,6 +372,31 @@ class QmpClientFaultTest {
     assertTrue(events.get(2).data().isEmpty());
   }
 
+  /**
+   * Timeouts run on one timer per connection, armed for the earliest deadline: a command sent after
+   * another but with a shorter timeout re-arms it earlier and times out first, the other stays due.
+   */
+  @Test
+  void aLaterCommandWithAShorterTimeoutTimesOutFirst() throws Exception {
+    CountDownLatch checked = new CountDownLatch(1);
+    server = FakeQmpServer.start(c -> {
+      c.greet(FakeQmpServer.GREETING_OOB);
+      c.readCommand();
+      c.readCommand();
+      checked.await(); // never replies
+      c.awaitEof();
+    });
+    connect(PATIENT);
+    CompletableFuture<JsonNode> longer = client.execute("longer", (java.util.Map<String, ?>) null, EVENTUALLY);
+    CompletableFuture<JsonNode> shorter = client.execute("shorter", (java.util.Map<String, ?>) null,
+        Duration.ofMillis(100));
+    QmpTimeoutException t = assertInstanceOf(QmpTimeoutException.class, failure(shorter));
+    assertEquals("shorter", t.command());
+    assertEquals(Duration.ofMillis(100), t.timeout());
+    assertFalse(longer.isDone(), "the longer timeout is not due: its command still waits for QEMU");
+    checked.countDown();
+  }
+
   @Test
   void replyThatNeverComesTimesOutAndTheLateReplyIsDropped() throws Exception {
     CountDownLatch timedOut = new CountDownLatch(1);

@@ -142,10 +142,24 @@ final class CgroupFile {
         return out;
     }
 
-    /** Removes a group and everything below it, depth-first (virCgroupRemoveRecursively). */
+    /**
+     * Removes a group and everything below it, depth-first (virCgroupRemoveRecursively). A leaf (a
+     * thread group, the usual case) goes in one rmdir: the children are listed (a stat of each of
+     * the group's ~20 files) only when the kernel says the group has some.
+     */
     static void removeTree(Path dir) {
-        for (Path child : children(dir)) {
-            removeTree(child);
+        try {
+            rmdir(dir);
+            return;
+        } catch (CgroupWriteException e) {
+            Errno errno = e.errno().orElse(null);
+            List<Path> children = errno == Errno.EBUSY || errno == Errno.ENOTEMPTY ? children(dir) : List.of();
+            if (children.isEmpty()) {
+                throw e;
+            }
+            for (Path child : children) {
+                removeTree(child);
+            }
         }
         rmdir(dir);
     }

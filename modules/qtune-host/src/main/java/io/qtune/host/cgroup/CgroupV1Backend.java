@@ -10,7 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * cgroup v1 with libvirt's steps: groups in the cpu, cpuacct and cpuset hierarchies; cpuset
+ * cgroup v1 with libvirt's steps: groups in the cpu, cpuacct and cpuset hierarchies (no cpuacct
+ * beside a cgroup2 mount, as libvirt: see the constructor); cpuset
  * groups copy {@code cpuset.cpus}/{@code cpuset.mems} from their parent before any task is
  * attached (an empty cpuset refuses tasks with ENOSPC); the domain group gets
  * {@code cpuset.memory_migrate=1}; the process joins via {@code cgroup.procs}, threads via
@@ -27,6 +28,14 @@ public final class CgroupV1Backend implements CgroupBackend {
         this.host = host;
         for (String c : CONTROLLERS) {
             host.v1Mount(c).ifPresent(m -> mounts.put(c, m.dir()));
+        }
+        // libvirt gives cpuacct to its cgroup v2 backend whenever a cgroup2 hierarchy is mounted (seen
+        // here with a hugetlb-only one), so its v1 tree has no cpuacct group at all and QEMU stays in
+        // its own: qtune's tree is the same, and every thread attach saves a write (and its RCU
+        // grace period). A joint cpu,cpuacct hierarchy is cpu's directory anyway.
+        if (host.unified().isPresent() && mounts.containsKey("cpuacct")
+                && !mounts.get("cpuacct").equals(mounts.get("cpu"))) {
+            mounts.remove("cpuacct");
         }
         if (!mounts.containsKey("cpu") || !mounts.containsKey("cpuset")) {
             throw new CgroupException("cgroup v1 backend needs the cpu and cpuset hierarchies; mounted: " + mounts.keySet());

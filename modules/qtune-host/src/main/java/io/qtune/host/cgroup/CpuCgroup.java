@@ -113,7 +113,10 @@ public abstract sealed class CpuCgroup permits DomainCgroup, ThreadCgroup {
         return node.cpuStat();
     }
 
-    /** CPU time used by the group's tasks (cpuacct.usage on v1, cpu.stat usage_usec on v2). */
+    /**
+     * CPU time used by the group's tasks: cpuacct.usage on v1, cpu.stat usage_usec on v2; on a v1 host
+     * where libvirt's tree has no cpuacct group, the on-CPU time of its current threads (/proc).
+     */
     public long usageNs() {
         return node.usageNs();
     }
@@ -121,6 +124,22 @@ public abstract sealed class CpuCgroup permits DomainCgroup, ThreadCgroup {
     /** TIDs in the group (v1 {@code tasks}, v2 {@code cgroup.threads}). */
     public List<Integer> threads() {
         return node.threads();
+    }
+
+    /**
+     * One attempt to remove the group and everything below it: false (and the group left) when the
+     * kernel still counts a task in it (EBUSY), for a caller that knows its last task is exiting.
+     */
+    public boolean tryRemove() {
+        try {
+            node.removeTree();
+            return true;
+        } catch (CgroupWriteException e) {
+            if (e.errno().orElse(null) == io.qtune.host.Errno.EBUSY) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     /**

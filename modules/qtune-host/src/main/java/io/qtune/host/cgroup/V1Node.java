@@ -214,7 +214,20 @@ final class V1Node implements CgroupNode {
         if (dirs.containsKey("cpuacct")) {
             return CgroupFile.readLong(path("cpuacct").resolve("cpuacct.usage"));
         }
-        throw new CgroupException("cpuacct is not mounted on this host: no CPU usage for " + primary());
+        // no cpuacct group (libvirt's tree beside a cgroup2 mount, or no cpuacct at all): the on-CPU
+        // time of the group's current threads, first field of /proc/TID/schedstat (ns)
+        long sum = 0;
+        for (int tid : threads()) {
+            Path stat = Path.of("/proc", Integer.toString(tid), "schedstat");
+            try {
+                sum += Long.parseLong(Files.readString(stat).trim().split("\\s+")[0]);
+            } catch (java.nio.file.NoSuchFileException gone) {
+                // the thread exited since the tasks file was read
+            } catch (java.io.IOException | RuntimeException e) {
+                throw new CgroupReadException(stat, "cannot read CPU time: " + e.getMessage(), null, e);
+            }
+        }
+        return sum;
     }
 
     @Override

@@ -77,6 +77,13 @@ class CgroupV1RealTest {
         return Files.readString(p).trim();
     }
 
+    /** The hierarchies qtune makes groups in: cpuacct only where libvirt does (CgroupV1Backend). */
+    private List<String> controllers() {
+        boolean cpuacct = host.v1Mount("cpuacct").isPresent() && (host.unified().isEmpty()
+                || host.mountPoint("cpuacct").equals(host.mountPoint("cpu")));
+        return cpuacct ? List.of("cpu", "cpuacct", "cpuset") : List.of("cpu", "cpuset");
+    }
+
     private Path in(String controller, String path) {
         return host.v1Mount(controller).orElseThrow().dir().resolve(path.substring(1));
     }
@@ -84,11 +91,11 @@ class CgroupV1RealTest {
     @Test
     void domainAndThreadGroupsWithLibvirtsFilesAndValues() throws Exception {
         DomainCgroup d = backend.createDomain(layout, (int) vm.pid());
-        for (String c : List.of("cpu", "cpuacct", "cpuset")) {
+        for (String c : controllers()) {
             assertTrue(Files.isDirectory(in(c, layout.domainPath())), c);
+            assertTrue(file(in(c, layout.domainPath()).resolve("cgroup.procs")).contains(String.valueOf(vm.pid())), c);
         }
         assertEquals(List.of((int) vm.pid()), d.processes());
-        assertTrue(file(in("cpuacct", layout.domainPath()).resolve("cgroup.procs")).contains(String.valueOf(vm.pid())));
         assertEquals("1", file(in("cpuset", layout.domainPath()).resolve("cpuset.memory_migrate")));
         assertEquals(file(host.mountPoint("cpuset").resolve("cpuset.cpus")), d.cpus().toList());
         assertFalse(d.mems().isEmpty());
@@ -96,7 +103,7 @@ class CgroupV1RealTest {
         ThreadCgroup emu = d.thread(ThreadGroupName.emulator(), true);
         ThreadCgroup vcpu0 = d.thread(ThreadGroupName.vcpu(0), true);
         ThreadCgroup io1 = d.thread(ThreadGroupName.iothread(1), true);
-        for (String c : List.of("cpu", "cpuacct", "cpuset")) {
+        for (String c : controllers()) {
             assertTrue(Files.isDirectory(in(c, layout.threadPath(ThreadGroupName.vcpu(0)))), c);
         }
         assertEquals(d.cpus(), vcpu0.cpus());
@@ -135,10 +142,35 @@ class CgroupV1RealTest {
 
         vm.destroyForcibly().waitFor();
         d.remove();
-        for (String c : List.of("cpu", "cpuacct", "cpuset")) {
+        for (String c : controllers()) {
             assertFalse(Files.exists(in(c, layout.domainPath())), c);
             assertTrue(Files.isDirectory(in(c, layout.partitionPath())), "partition stays, as libvirt's /machine");
         }
+    }
+
+    /**
+     * libvirt's tree on a v1 host with cpu and cpuacct mounted apart and a cgroup2 mount beside them
+     * (this machine; libvirt-oracle-observations.md "Layout"): no cpuacct group at all, not the
+     * partition, the domain or a thread group; QEMU's threads stay in their cpuacct group. So no
+     * mkdir, attach or rmdir there either.
+     */
+    @Test
+    void besideACgroup2MountNoCpuacctGroupIsMadeAsInLibvirtsTree() throws Exception {
+        assumeTrue(host.unified().isPresent() && host.v1Mount("cpuacct").isPresent()
+                && !host.mountPoint("cpuacct").equals(host.mountPoint("cpu")),
+                "needs cpuacct mounted apart from cpu and a cgroup2 mount beside");
+        TestThread a = thread("qtune-vcpu0");
+        String before = new ProcFs(Path.of("/")).threadCgroups(PID, a.tid()).get("cpuacct");
+        DomainCgroup d = backend.createDomain(layout, (int) vm.pid());
+        ThreadCgroup vcpu0 = d.thread(ThreadGroupName.vcpu(0), true);
+        backend.attachThreads(Map.of(vcpu0, List.of(a.tid())));
+
+        assertFalse(Files.exists(in("cpuacct", layout.partitionPath())), "no cpuacct partition");
+        assertFalse(Files.exists(in("cpuacct", layout.domainPath())), "no cpuacct domain group");
+        assertEquals(before, new ProcFs(Path.of("/")).threadCgroups(PID, a.tid()).get("cpuacct"));
+        assertEquals(layout.threadPath(ThreadGroupName.vcpu(0)),
+                new ProcFs(Path.of("/")).threadCgroups(PID, a.tid()).get("cpu"));
+        assertTrue(vcpu0.usageNs() >= 0, "usage of the group's threads from /proc");
     }
 
     @Test
@@ -157,11 +189,11 @@ class CgroupV1RealTest {
 
         assertEquals(List.of(a.tid()), vcpu0.threads());
         assertTrue(file(vcpu0.path("cpuset").resolve("tasks")).contains(String.valueOf(a.tid())));
-        assertTrue(file(vcpu0.path("cpuacct").resolve("tasks")).contains(String.valueOf(a.tid())));
         Map<String, String> cg = new ProcFs(Path.of("/")).threadCgroups(PID, a.tid());
-        assertEquals(layout.threadPath(ThreadGroupName.vcpu(0)), cg.get("cpu"));
-        assertEquals(layout.threadPath(ThreadGroupName.vcpu(0)), cg.get("cpuset"));
-        assertEquals(layout.threadPath(ThreadGroupName.vcpu(0)), cg.get("cpuacct"));
+        for (String c : controllers()) {
+            assertTrue(file(vcpu0.path(c).resolve("tasks")).contains(String.valueOf(a.tid())), c);
+            assertEquals(layout.threadPath(ThreadGroupName.vcpu(0)), cg.get(c), c);
+        }
         String status = Files.readString(Path.of("/proc/" + PID + "/task/" + a.tid() + "/status"));
         assertTrue(status.contains("Cpus_allowed_list:\t" + cpu + "\n"), status);
         // affinity can only narrow inside the cpuset; the kernel refuses CPUs outside it

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -29,6 +30,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A command that timed out while on the wire still occupies a slot until its late reply arrives,
  * because QEMU is still working on it.
+ *
+ * <p>Timeouts use one timer per connection, set for the earliest deadline of the pending commands:
+ * commands mostly share one timeout, so a later command needs no timer of its own, and a reply
+ * cancels nothing (a scheduled task and its cancellation per command were most of the client's
+ * per-command work beside Jackson). When the timer fires it times out what is due and re-arms for
+ * the next deadline, if any command is still pending.
  */
 public final class CommandPipeline {
   private static final Logger LOG = LoggerFactory.getLogger(CommandPipeline.class);
@@ -43,6 +50,9 @@ public final class CommandPipeline {
   /** An fd-carrying command waiting for the outbound buffer to drain; blocks later writes. */
   private PendingCommand fdInProgress;
   private boolean failed;
+  /** The connection's one timeout timer (null when none is armed) and when it fires (nanoTime). */
+  private ScheduledFuture<?> timer;
+  private long timerAt;
 
   public CommandPipeline(Channel channel, Path socketPath, Consumer<QmpProtocolException> protocolErrors) {
     this.channel = channel;
@@ -71,10 +81,52 @@ public final class CommandPipeline {
       cmd.future.completeExceptionally(closedReason);
       return;
     }
-    cmd.timeoutTask = channel.eventLoop().schedule(() -> timeOut(cmd), cmd.timeout.toNanos(),
-        TimeUnit.NANOSECONDS);
     queue.add(cmd);
+    armTimer(cmd.deadline);
     pump();
+  }
+
+  /** Arms the timer for {@code deadline} unless it already fires no later. */
+  private void armTimer(long deadline) {
+    if (timer != null && timerAt - deadline <= 0) {
+      return;
+    }
+    if (timer != null) {
+      timer.cancel(false);
+    }
+    timerAt = deadline;
+    timer = channel.eventLoop().schedule(this::expire, Math.max(0, deadline - System.nanoTime()),
+        TimeUnit.NANOSECONDS);
+  }
+
+  /** The timer fired: times out every pending command that is due, re-arms for the next one. */
+  private void expire() {
+    timer = null;
+    if (failed) {
+      return;
+    }
+    long now = System.nanoTime();
+    long next = 0;
+    boolean pending = false;
+    List<PendingCommand> due = new ArrayList<>();
+    for (Iterable<PendingCommand> cmds : List.of(onWire.values(), queue)) {
+      for (PendingCommand cmd : cmds) {
+        if (cmd.future.isDone()) {
+          continue; // timed out already (on the wire: its late reply still due)
+        }
+        if (cmd.deadline - now <= 0) {
+          due.add(cmd);
+        } else if (!pending || cmd.deadline - next < 0) {
+          next = cmd.deadline;
+          pending = true;
+        }
+      }
+    }
+    // completing a future runs its callbacks here, which may submit commands: not while iterating
+    due.forEach(this::timeOut);
+    if (pending) {
+      armTimer(next);
+    }
   }
 
   private void timeOut(PendingCommand cmd) {
@@ -97,7 +149,6 @@ public final class CommandPipeline {
           + " which matches no command in flight; it was dropped: " + msg);
       return;
     }
-    cmd.timeoutTask.cancel(false);
     JsonNode error = msg.get("error");
     boolean delivered;
     if (error != null) {
@@ -124,10 +175,11 @@ public final class CommandPipeline {
     onWire.clear();
     queue.clear();
     fdInProgress = null;
+    if (timer != null) {
+      timer.cancel(false);
+      timer = null;
+    }
     for (PendingCommand cmd : all) {
-      if (cmd.timeoutTask != null) {
-        cmd.timeoutTask.cancel(false);
-      }
       cmd.future.completeExceptionally(reason);
     }
   }
@@ -205,7 +257,6 @@ public final class CommandPipeline {
       }
       fdInProgress = null;
       onWire.remove(cmd.id);
-      cmd.timeoutTask.cancel(false);
       cmd.future.completeExceptionally(new QmpException(socketPath, "Could not pass fd " + cmd.fd + " with '"
           + cmd.name + "' to " + socketPath + ": sendmsg failed with errno " + e.getErrorCode()
           + " (" + e.getMessage() + "); is the fd open?", e));

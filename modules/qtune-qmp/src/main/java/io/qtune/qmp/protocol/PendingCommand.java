@@ -3,7 +3,6 @@ package io.qtune.qmp.protocol;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
 
 /**
  * One command from call to reply. {@code bytes} is the complete wire form (JSON + newline);
@@ -16,7 +15,8 @@ public final class PendingCommand {
   final int fd;
   final Duration timeout;
   final CompletableFuture<JsonNode> future = new CompletableFuture<>();
-  ScheduledFuture<?> timeoutTask;
+  /** {@link System#nanoTime()} at which the command times out (its timeout counted from creation). */
+  final long deadline;
 
   public PendingCommand(String id, String name, byte[] bytes, int fd, Duration timeout) {
     this.id = id;
@@ -24,6 +24,7 @@ public final class PendingCommand {
     this.bytes = bytes;
     this.fd = fd;
     this.timeout = timeout;
+    this.deadline = System.nanoTime() + timeout.toNanos();
   }
 
   public String id() {
