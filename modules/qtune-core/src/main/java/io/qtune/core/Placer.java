@@ -180,11 +180,9 @@ final class Placer {
     if (moving.isEmpty()) {
       return List.of();
     }
-    Map<Integer, ThreadCgroup> origin = new HashMap<>();
-    for (ThreadCgroup g : domain.threadGroups()) {
-      for (int tid : g.threads()) {
-        origin.put(tid, g);
-      }
+    Map<Integer, ThreadGroupName> origin = new HashMap<>();
+    for (int tid : moving) {
+      currentGroup(domain, pid, tid).ifPresent(n -> origin.put(tid, n));
     }
     undo.add("memberships of " + moving, () -> restoreMemberships(domain, pid, moving, origin));
     List<Integer> gone = new ArrayList<>();
