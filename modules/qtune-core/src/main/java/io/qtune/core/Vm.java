@@ -434,15 +434,39 @@ public final class Vm implements AutoCloseable {
         throw new InvalidInputException("cannot remove IOThread " + id + " since it is being used by disk '"
             + String.join("', '", users) + "'");
       }
-      qmp.objectDel(io.qomId()).join();
+      // object-del cannot be undone, so it is the last step: the group goes first (its thread to
+      // the domain group), and a failure up to and including object-del puts the group back
+      UndoLog undo = new UndoLog();
+      try {
+        DomainCgroup d = domain;
+        Optional<ThreadCgroup> g = d == null ? Optional.empty() : d.findThread(ThreadGroupName.iothread(id));
+        if (g.isPresent()) {
+          groups.remove(ThreadGroupName.iothread(id));
+          ResolvedTuning r = tuning;
+          undo.add("remove group iothread" + id, () -> {
+            // what a removal that failed halfway left (v1: some controllers' directories) goes
+            // first, so the group comes back whole, with the spec's values, and its thread in it
+            d.findThread(ThreadGroupName.iothread(id)).ifPresent(half -> {
+              // the thread itself too: a move that failed halfway left it in some controllers
+              List<Integer> inside = new ArrayList<>(half.threads());
+              inside.add(io.tid());
+              Placer.moveToDomain(d, inside);
+              half.remove();
+            });
+            qtune.placer().place(d, pid, List.of(Placer.iothreadTarget(io, r)), new UndoLog());
+          });
+          Placer.moveToDomain(d, g.get().threads());
+          g.get().remove();
+        }
+        qmp.objectDel(io.qomId()).join();
+      } catch (RuntimeException e) {
+        int failed = undo.rollback();
+        throw failure("deleting iothread " + id + " failed", e, failed);
+      }
       VmThreads after = refreshIothreads();
       if (after.iothreads().size() != before.iothreads().size() - 1) {
         throw new OperationFailedException("got wrong number of IOThread ids from QEMU monitor. got "
             + after.iothreads().size() + ", wanted " + (before.iothreads().size() - 1));
-      }
-      if (domain != null) {
-        groups.remove(ThreadGroupName.iothread(id));
-        domain.findThread(ThreadGroupName.iothread(id)).ifPresent(this::removeGroupWhenEmpty);
       }
       tuning = withSpec(copy(tuning.spec(), b -> {
         b.iothreads = b.iothreads.stream().filter(s -> s.id() != id).toList();
@@ -450,15 +474,6 @@ public final class Vm implements AutoCloseable {
       }));
       return null;
     });
-  }
-
-  /** QEMU joins the iothread asynchronously after object-del: wait briefly for it to leave. */
-  private void removeGroupWhenEmpty(ThreadCgroup g) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (!g.threads().isEmpty() && System.nanoTime() < deadline) {
-      sleep(2);
-    }
-    g.remove();
   }
 
   /**

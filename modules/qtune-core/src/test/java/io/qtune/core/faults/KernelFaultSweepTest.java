@@ -86,10 +86,10 @@ class KernelFaultSweepTest {
     return (n, op) -> {
       AtomicInteger calls = new AtomicInteger();
       AtomicReference<String> hit = new AtomicReference<>();
-      Errno errno = ERRNOS[(n - 1) % ERRNOS.length];
       Throwable error = null;
       try (AutoCloseable f = KernelFaults.install((o, t, v) -> {
         if (calls.incrementAndGet() == n) {
+          Errno errno = errno(n, o);
           hit.set(errno + " at " + o + " " + t + (v == null ? "" : " <- " + v));
           return errno;
         }
@@ -107,6 +107,15 @@ class KernelFaultSweepTest {
       }
       return new FaultSweep.Run(hit.get() != null, error, hit.get());
     };
+  }
+
+  /**
+   * The n-th errno of the rotation; an rmdir skips EBUSY, which qtune retries by design (the kernel
+   * frees a group that just lost its last thread lazily), so it would not fail the operation.
+   */
+  static Errno errno(int n, String op) {
+    Errno e = ERRNOS[(n - 1) % ERRNOS.length];
+    return op.equals("rmdir") && e == Errno.EBUSY ? ERRNOS[n % ERRNOS.length] : e;
   }
 
   static List<String> ids(Vm vm) {
@@ -147,7 +156,6 @@ class KernelFaultSweepTest {
         .set("iothread_quota", 20000);
     FaultSweep.sweep("schedinfo --set (every key)", k, snap, n -> () -> vm.setSchedParams(all), none);
     FaultSweep.sweep("vcpusched 0-1 idle", k, snap, n -> () -> vm.setVcpuScheduler("0-1", "idle", null), none);
-    FaultSweep.sweep("setvcpus 3", k, snap, n -> () -> vm.setVcpus(3), none);
     TuningSpec changed = SpecReader.parse(CHANGED);
     FaultSweep.sweep("apply (changed spec)", k, snap, n -> () -> vm.apply(changed), none);
     Path img = Files.createTempFile("qtune-sweep-", ".raw");
@@ -159,6 +167,60 @@ class KernelFaultSweepTest {
     } finally {
       Files.deleteIfExists(img);
     }
+  }
+
+  /**
+   * setvcpus: QEMU cannot unplug a vCPU without the guest (device_del of a CPU is refused on a
+   * paused TCG guest), so a failed hotplug keeps the new vCPU thread and says so; everything else
+   * (groups, values, every other thread) must be as before, and no vcpuN group is left. One QEMU
+   * per fault point, since the vCPU stays plugged.
+   */
+  @Test
+  void setvcpusSurvivesAFailureAtEachKernelCall() throws Exception {
+    try (CgroupSandbox sb = new CgroupSandbox("ksweep");
+        Qtune qtune = Qtune.create(TestTime.options().withPartition(sb.partition()).withStateDir(state))) {
+      FaultSweep.Armed k = kernel();
+      for (int n = 1; n <= FaultSweep.LIMIT; n++) {
+        try (QemuProcess q = QemuProcess.start("2,maxcpus=4", 1, 2)) {
+          Vm vm = qtune.attach(q.socket(), SpecReader.parse(fullSpec("vm" + n))).join();
+          java.util.Set<Integer> threads = new java.util.HashSet<>(io.qtune.core.testing.ThreadProbe.tasks(q.pid()));
+          Map<String, String> before = StateProbe.of(sb, q.pid(), () -> ids(vm), state);
+          FaultSweep.Run r = k.run(n, () -> vm.setVcpus(3));
+          if (!r.reached()) {
+            org.junit.jupiter.api.Assertions.assertNull(r.error(), "the run with no fault reached");
+            FaultSweep.record("setvcpus 3", n - 1);
+            vm.destroy().join();
+            return;
+          }
+          String where = "setvcpus 3, fault point " + n + " (" + r.injected() + ")";
+          org.junit.jupiter.api.Assertions.assertInstanceOf(io.qtune.core.QtuneException.class, r.error(), where);
+          Map<String, String> after = withoutThreadsOtherThan(threads, StateProbe.of(sb, q.pid(), () -> ids(vm), state));
+          if (!withoutThreadsOtherThan(threads, before).equals(after)) {
+            org.junit.jupiter.api.Assertions.fail(where + " not restored: " + r.error().getMessage() + "\n"
+                + FaultSweep.diff(withoutThreadsOtherThan(threads, before), after));
+          }
+          org.junit.jupiter.api.Assertions.assertEquals(List.of(), io.qtune.core.RollbackTestAccess.groupsNamed(sb, "vcpu2"), where);
+          vm.destroy().join();
+        }
+      }
+      org.junit.jupiter.api.Assertions.fail("setvcpus: more than " + FaultSweep.LIMIT + " fault points");
+    }
+  }
+
+  /** The state without the threads that were not there before (a plugged vCPU that stays). */
+  static Map<String, String> withoutThreadsOtherThan(java.util.Set<Integer> keep, Map<String, String> m) {
+    Map<String, String> out = new TreeMap<>();
+    m.forEach((key, value) -> {
+      String[] w = key.split(" ");
+      if (w.length > 1 && w[1].matches("\\d+") && !keep.contains(Integer.parseInt(w[1]))) {
+        return;
+      }
+      if (key.endsWith("/tasks") || key.endsWith("/cgroup.threads")) {
+        value = String.join("\n", value.lines().filter(l -> l.isBlank() || keep.contains(Integer.parseInt(l.trim()))).toList());
+      }
+      out.put(key, value);
+    });
+    return out;
   }
 
   @Test

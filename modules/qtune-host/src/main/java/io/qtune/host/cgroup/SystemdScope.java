@@ -39,6 +39,11 @@ public final class SystemdScope {
                 "Delegate", "b", "true",
                 "Description", "s", "qtune VM " + layout.machine().value(),
                 "0");
+        io.qtune.host.Errno injected = io.qtune.host.KernelFaults.check("systemd_scope", unit, Integer.toString(pid));
+        if (injected != null) {
+            throw new CgroupException("systemd refused to create scope " + unit + ": " + injected.name()
+                    + " (injected by a test)", injected, null);
+        }
         String out;
         int rc;
         try {
