@@ -1,6 +1,5 @@
 package io.qtune.core.faults;
 
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -40,9 +39,28 @@ final class FaultSweep {
    */
   static int sweep(String name, Armed armed, Supplier<Map<String, String>> snapshot,
       IntFunction<Supplier<CompletableFuture<?>>> op, Runnable afterEachFailure) {
+    return sweep(name, armed, snapshot, op, afterEachFailure, r -> false, () -> { });
+  }
+
+  /**
+   * As above, for an operation with a step that cannot be undone (QEMU's object-del): a run whose
+   * fault came after that step ({@code committed}) may end either way, but an error must be typed;
+   * {@code redo} then brings back the before-state for the next fault point.
+   */
+  static int sweep(String name, Armed armed, Supplier<Map<String, String>> snapshot,
+      IntFunction<Supplier<CompletableFuture<?>>> op, Runnable afterEachFailure,
+      java.util.function.Predicate<Run> committed, Runnable redo) {
     Map<String, String> before = snapshot.get();
     for (int n = 1; n <= LIMIT; n++) {
       Run r = armed.run(n, op.apply(n));
+      if (r.reached() && committed.test(r)) {
+        if (r.error() != null) {
+          assertTyped(r.error(), name + ", fault point " + n + " (" + r.injected() + ", after the point of no return)");
+        }
+        redo.run();
+        before = snapshot.get();
+        continue;
+      }
       if (!r.reached()) {
         if (r.error() != null) {
           fail(name + ": the run with no fault reached failed: " + r.error(), r.error());
@@ -52,7 +70,7 @@ final class FaultSweep {
       }
       String where = name + ", fault point " + n + " (" + r.injected() + ")";
       assertNotNull(r.error(), where + ": the failure was swallowed and the operation reported success");
-      assertInstanceOf(QtuneException.class, r.error(), where + ": " + r.error());
+      assertTyped(r.error(), where);
       String msg = String.valueOf(r.error().getMessage());
       assertTrue(!msg.isBlank(), where + ": an error without a message");
       afterEachFailure.run();
@@ -62,6 +80,16 @@ final class FaultSweep {
       }
     }
     throw new AssertionError(name + ": more than " + LIMIT + " fault points, or the operation never completes");
+  }
+
+  /**
+   * qtune's own errors, or the QMP module's typed error when QEMU refused a command before the
+   * operation changed anything (it names the command, the socket and QEMU's error class).
+   */
+  static void assertTyped(Throwable error, String where) {
+    if (!(error instanceof QtuneException) && !(error instanceof io.qtune.qmp.QmpException)) {
+      fail(where + ": not a typed error: " + error, error);
+    }
   }
 
   /** The keys whose values differ, one line each. */
