@@ -463,15 +463,16 @@ public final class Vm implements AutoCloseable {
         int failed = undo.rollback();
         throw failure("deleting iothread " + id + " failed", e, failed);
       }
+      // QEMU has dropped the iothread: the VM's spec says so before anything else can fail
+      tuning = withSpec(copy(tuning.spec(), b -> {
+        b.iothreads = b.iothreads.stream().filter(s -> s.id() != id).toList();
+        b.iothreadpin = b.iothreadpin.stream().filter(p -> p.iothread() != id).toList();
+      }));
       VmThreads after = refreshIothreads();
       if (after.iothreads().size() != before.iothreads().size() - 1) {
         throw new OperationFailedException("got wrong number of IOThread ids from QEMU monitor. got "
             + after.iothreads().size() + ", wanted " + (before.iothreads().size() - 1));
       }
-      tuning = withSpec(copy(tuning.spec(), b -> {
-        b.iothreads = b.iothreads.stream().filter(s -> s.id() != id).toList();
-        b.iothreadpin = b.iothreadpin.stream().filter(p -> p.iothread() != id).toList();
-      }));
       return null;
     });
   }
