@@ -83,7 +83,7 @@ final class Placer {
     Map<ThreadGroupName, ThreadCgroup> groups = new LinkedHashMap<>();
     Map<ThreadCgroup, Collection<Integer>> attach = new LinkedHashMap<>();
     for (Target t : targets) {
-      Optional<ThreadCgroup> existing = domain.findThread(t.name());
+      Optional<ThreadCgroup> existing = domain.findWholeThread(t.name());
       ThreadCgroup g = existing.orElseGet(() -> create(domain, t.name(), undo));
       groups.put(t.name(), g);
       if (existing.isPresent()) {
