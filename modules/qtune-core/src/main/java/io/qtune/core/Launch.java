@@ -73,6 +73,8 @@ final class Launch {
     Process p = null;
     DomainCgroup domain = null;
     QmpClient qmp = null;
+    Path ownLog = null; // the log this launch made (not one the caller named, nor a running VM's)
+    CgroupLayout layout = null;
     try {
       // under the host-wide lock: the name is checked, QEMU forked, recorded and given its group
       // before any other qtune (a gc, a second launch) can see a half-made VM
@@ -81,6 +83,7 @@ final class Launch {
         removeStaleSocket(socket);
         if (options.log() == null) {
           state.createPrivate(log);
+          ownLog = log;
         }
         Files.createDirectories(socket.toAbsolutePath().getParent());
         Files.createDirectories(log.toAbsolutePath().getParent());
@@ -106,7 +109,7 @@ final class Launch {
         int pid = (int) p.pid();
         long start = qtune.proc().identity(pid).map(io.qtune.host.proc.ProcessIdentity::startTime)
             .orElseThrow(() -> new OperationFailedException("the launched process " + pid + " is gone"));
-        CgroupLayout layout = qtune.newLayoutFor(spec.name());
+        layout = qtune.newLayoutFor(spec.name());
         state.write(new StateDir.Entry(spec.name(), pid, start, socket.toString(), layout.domainPath(), true));
         domain = qtune.backend().createDomain(layout, pid);
         placeEmulator(domain, r, pid);
@@ -125,19 +128,32 @@ final class Launch {
     } catch (RuntimeException | IOException e) {
       Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
       if (p == null) {
+        forget(ownLog);
         // nothing was started: nothing of ours to undo, and nothing of anyone else's to touch
         if (cause instanceof InvalidInputException inv) {
           throw inv;
         }
         throw new OperationFailedException("launching VM '" + spec.name() + "' failed: " + cause.getMessage(), cause);
       }
-      abort(p, domain, qmp, socket);
+      String lastLines = tail(log); // the log goes with the rest: its tail is in this message
+      abort(p, domain, layout, qmp, socket, ownLog);
+      String exit = p.isAlive() ? "" : " (QEMU exited with status " + p.exitValue() + ": " + lastLines + ")";
       if (cause instanceof InvalidInputException inv) {
         throw inv;
       }
-      String exit = p.isAlive() ? "" : " (QEMU exited with status " + p.exitValue() + ": " + tail(log) + ")";
       throw new OperationFailedException("launching VM '" + spec.name() + "' failed: "
           + cause.getMessage() + exit + "; its groups were removed", cause);
+    }
+  }
+
+  /** A failed launch leaves no log behind (docs/safety.md): the one it made goes. */
+  private static void forget(Path ownLog) {
+    if (ownLog != null) {
+      try {
+        Files.deleteIfExists(ownLog);
+      } catch (IOException ignored) {
+        // a leftover log holds no state; the next launch of this name appends to it
+      }
     }
   }
 
@@ -172,7 +188,7 @@ final class Launch {
         + options.startTimeout().toSeconds() + " s", last);
   }
 
-  private void abort(Process p, DomainCgroup domain, QmpClient qmp, Path socket) {
+  private void abort(Process p, DomainCgroup domain, CgroupLayout layout, QmpClient qmp, Path socket, Path ownLog) {
     p.destroyForcibly();
     try {
       p.waitFor(10, TimeUnit.SECONDS);
@@ -183,11 +199,15 @@ final class Launch {
       qmp.close();
     }
     try (var lock = qtune.state().lock()) {
-      if (domain != null) {
+      // a domain group whose creation failed halfway (QEMU already inside it) is this launch's
+      // too: its path was allocated under the lock for this VM alone. QEMU is dead now, so it goes.
+      DomainCgroup made = domain != null ? domain
+          : layout == null ? null : qtune.backend().open(layout).orElse(null);
+      if (made != null) {
         try {
-          domain.release((int) p.pid());
+          made.release((int) p.pid());
         } catch (RuntimeException e) {
-          LOG.warn("launch rollback: removing {} failed: {}", domain.layout().domainPath(), e.toString());
+          LOG.warn("launch rollback: removing {} failed: {}", made.layout().domainPath(), e.toString());
         }
       }
       try {
@@ -195,6 +215,7 @@ final class Launch {
       } catch (IOException ignored) {
         // a stale socket is harmless: the next launch deletes it first
       }
+      forget(ownLog);
       // this launch's record only
       qtune.state().find(spec.name()).filter(e -> e.pid() == p.pid()).ifPresent(e -> qtune.state().forget(spec.name()));
     }

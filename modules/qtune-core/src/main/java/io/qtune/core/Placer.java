@@ -84,7 +84,7 @@ final class Placer {
     Map<ThreadGroupName, ThreadCgroup> groups = new LinkedHashMap<>();
     Map<ThreadCgroup, Collection<Integer>> attach = new LinkedHashMap<>();
     for (Target t : targets) {
-      Optional<ThreadCgroup> existing = domain.findThread(t.name());
+      Optional<ThreadCgroup> existing = domain.findWholeThread(t.name());
       ThreadCgroup g = existing.orElseGet(() -> create(domain, t.name(), undo));
       groups.put(t.name(), g);
       if (existing.isPresent()) {
@@ -285,7 +285,16 @@ final class Placer {
 
   /** The thread is gone: ESRCH from the kernel. */
   static boolean exited(HostException e) {
-    return e.errno().orElse(null) == Errno.ESRCH;
+    Integer tid = null;
+    if (e instanceof io.qtune.host.sched.AffinityException a) {
+      tid = a.tid();
+    } else if (e instanceof io.qtune.host.sched.SchedulerException s) {
+      tid = s.tid();
+    } else if (e instanceof io.qtune.host.cgroup.CgroupWriteException w && w.value().matches("\\d+")) {
+      tid = Integer.parseInt(w.value());
+    }
+    // an ESRCH for a thread that is still there is a real failure, not an exit
+    return tid != null ? io.qtune.host.ThreadGone.exited(e, tid) : e.errno().orElse(null) == Errno.ESRCH;
   }
 
   static boolean sameQuota(long a, long b) {

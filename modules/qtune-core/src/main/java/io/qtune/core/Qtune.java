@@ -248,6 +248,18 @@ public final class Qtune implements AutoCloseable {
 
   // ---------------------------------------------------------------- shared parts
 
+  /**
+   * The domain group a record of this very QEMU (same pid and start time) names: a qtune killed
+   * between writing the record and moving QEMU into the group left it, maybe half made; a new
+   * machine id would leave that one behind as a stray.
+   */
+  private Optional<CgroupLayout> recordedLayout(String name, io.qtune.host.proc.ProcessIdentity identity) {
+    return state.find(name)
+        .filter(e -> e.pid() == identity.pid() && e.startTime() == identity.startTime() && e.domainPath() != null)
+        .flatMap(e -> machineOf(java.nio.file.Path.of(e.domainPath()).getFileName().toString())
+            .map(this::layout).filter(l -> l.domainPath().equals(e.domainPath())));
+  }
+
   /** Builds the Vm for a connected QMP client: identity, layout, existing groups, threads. */
   Vm adopt(QmpClient qmp, TuningSpec spec, Process process) {
     int pid = qmp.peerCredentials().pid();
@@ -265,8 +277,9 @@ public final class Qtune implements AutoCloseable {
         : existing.map(l -> VmName.require(vmName(l.machine()), "its cgroup " + l.domainPath()))
             .orElseGet(() -> VmName.require(queryName(qmp, pid), "QEMU's -name (pid " + pid + ")"));
     VmThreads threads = discovery.discover(qmp, pid);
-    CgroupLayout layout = existing.orElseGet(() -> newLayout(name));
-    DomainCgroup domain = backend.open(layout).orElse(null);
+    CgroupLayout layout = existing.or(() -> recordedLayout(name, identity)).orElseGet(() -> newLayout(name));
+    // a domain group a killed qtune left half made is made again (the mkdirs that exist are kept)
+    DomainCgroup domain = backend.open(layout).filter(DomainCgroup::whole).orElse(null);
     TuningSpec base = spec != null ? spec : TuningSpec.named(name);
     ResolvedTuning tuning;
     if (spec != null) {

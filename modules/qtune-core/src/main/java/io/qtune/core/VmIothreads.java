@@ -1,5 +1,6 @@
 package io.qtune.core;
 
+import java.util.Optional;
 import io.qtune.core.spec.ResolvedTuning;
 import io.qtune.core.spec.TuningSpec;
 import io.qtune.core.spec.TuningSpec.IothreadSpec;
@@ -80,21 +81,44 @@ public final class VmIothreads {
         throw new InvalidInputException("cannot remove IOThread " + id + " since it is being used by disk '"
             + String.join("', '", users) + "'");
       }
-      qmp.objectDel(io.qomId()).join();
+      // object-del cannot be undone, so it is the last step: the group goes first (its thread to
+      // the domain group), and a failure up to and including object-del puts the group back
+      DomainCgroup d = vm.domain();
+      UndoLog undo = new UndoLog();
+      try {
+        Optional<ThreadCgroup> g = d == null ? Optional.empty() : d.findThread(ThreadGroupName.iothread(id));
+        if (g.isPresent()) {
+          vm.forgetGroup(ThreadGroupName.iothread(id));
+          ResolvedTuning r = vm.tuning();
+          undo.add("remove group iothread" + id, () -> {
+            // what a removal that failed halfway left (v1: some controllers' directories) goes
+            // first, so the group comes back whole, with the spec's values, and its thread in it
+            d.findThread(ThreadGroupName.iothread(id)).ifPresent(half -> {
+              List<Integer> inside = new ArrayList<>(half.threads());
+              inside.add(io.tid());
+              Placer.moveToDomain(d, inside);
+              half.remove();
+            });
+            vm.qtune().placer().place(d, vm.pid(), List.of(Placer.iothreadTarget(io, r)), new UndoLog());
+          });
+          Placer.moveToDomain(d, g.get().threads());
+          g.get().remove();
+        }
+        qmp.objectDel(io.qomId()).join();
+      } catch (RuntimeException e) {
+        int failed = undo.rollback();
+        throw vm.failure("deleting iothread " + id + " failed", e, failed);
+      }
+      // QEMU has dropped the iothread: the VM's spec says so before anything else can fail
+      vm.tuning(vm.withSpec(SpecEdits.edit(vm.tuning().spec(), b -> {
+        b.iothreads = b.iothreads.stream().filter(s -> s.id() != id).toList();
+        b.iothreadpin = b.iothreadpin.stream().filter(p -> p.iothread() != id).toList();
+      })));
       VmThreads after = vm.refreshIothreads();
       if (after.iothreads().size() != before.iothreads().size() - 1) {
         throw new OperationFailedException("got wrong number of IOThread ids from QEMU monitor. got "
             + after.iothreads().size() + ", wanted " + (before.iothreads().size() - 1));
       }
-      DomainCgroup domain = vm.domain();
-      if (domain != null) {
-        vm.forgetGroup(ThreadGroupName.iothread(id));
-        domain.findThread(ThreadGroupName.iothread(id)).ifPresent(VmIothreads::removeGroupWhenEmpty);
-      }
-      vm.tuning(vm.withSpec(SpecEdits.edit(vm.tuning().spec(), b -> {
-        b.iothreads = b.iothreads.stream().filter(s -> s.id() != id).toList();
-        b.iothreadpin = b.iothreadpin.stream().filter(p -> p.iothread() != id).toList();
-      })));
       return null;
     });
   }
@@ -107,21 +131,5 @@ public final class VmIothreads {
   private static IothreadInfo info(IothreadThread io) {
     return new IothreadInfo(io.id(), io.tid(), ThreadAffinity.get(io.tid()), io.pollMaxNs(),
         io.pollGrow(), io.pollShrink());
-  }
-
-  /**
-   * QEMU joins the iothread before object-del returns, so the group is empty or about to be: the
-   * rmdir is tried at once, and only while the kernel still counts the exiting thread (EBUSY) is it
-   * tried again, 50 µs apart, for up to 5 s (then remove() reports the group that stays busy).
-   */
-  private static void removeGroupWhenEmpty(ThreadCgroup g) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (!g.tryRemove()) {
-      if (System.nanoTime() > deadline) {
-        g.remove();
-        return;
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(50_000);
-    }
   }
 }

@@ -265,9 +265,15 @@ public final class QmpClient implements AutoCloseable {
     QmpOptions.requirePositive("timeout", timeout);
     String id = "qtune-" + ids.incrementAndGet();
     ObjectNode msg = QmpJson.MAPPER.createObjectNode();
-    msg.put("execute", command);
-    if (arguments != null && !arguments.isEmpty()) {
-      msg.set("arguments", arguments);
+    if (QmpFaults.fails(command)) {
+      // a test's fault: QEMU answers this one with an error (see QmpFaults)
+      msg.put("execute", "object-del");
+      msg.set("arguments", QmpJson.MAPPER.createObjectNode().put("id", QmpFaults.MISSING_OBJECT));
+    } else {
+      msg.put("execute", command);
+      if (arguments != null && !arguments.isEmpty()) {
+        msg.set("arguments", arguments);
+      }
     }
     msg.put("id", id);
     byte[] json;

@@ -54,7 +54,7 @@ public sealed interface CgroupBackend permits CgroupV1Backend, CgroupV2Backend {
             try {
                 group.node.attachThread(tid);
             } catch (CgroupWriteException e) {
-                if (e.errno().orElse(null) != io.qtune.host.Errno.ESRCH) {
+                if (!io.qtune.host.ThreadGone.exited(e, tid)) {
                     throw e;
                 }
                 gone.add(tid);

@@ -16,6 +16,11 @@ interface CgroupNode {
 
     boolean exists();
 
+    /** Exists in every hierarchy it belongs to (v1: a qtune killed between mkdirs leaves a part). */
+    default boolean whole() {
+        return exists();
+    }
+
     CgroupNode child(String name);
 
     List<String> childNames();

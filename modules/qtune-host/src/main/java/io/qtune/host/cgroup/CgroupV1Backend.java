@@ -77,11 +77,12 @@ public final class CgroupV1Backend implements CgroupBackend {
         try {
             for (String d : dirs) {
                 cur = cur.child(d);
-                boolean existed = cur.exists();
-                cur.make(false);
-                if (!existed) {
+                // recorded before the mkdirs: a failure in the second controller must remove the
+                // directory the first one got
+                if (!cur.exists()) {
                     created.add(cur);
                 }
+                cur.make(false);
             }
             cur.attachProcess(pid);
             CgroupFile.write(cur.path("cpuset").resolve("cpuset.memory_migrate"), "1");

@@ -47,6 +47,23 @@ public final class DomainCgroup extends CpuCgroup {
         return child.exists() ? Optional.of(new ThreadCgroup(child, name, this)) : Optional.empty();
     }
 
+    /** Exists in every hierarchy (v1: not a group a killed process left half made). */
+    public boolean whole() {
+        return node.whole();
+    }
+
+    /**
+     * The thread group {@code name} if it exists in every hierarchy; one a killed process left in
+     * only some of them (v1) is completed first, as {@link #thread thread(name, true)} makes it.
+     */
+    public Optional<ThreadCgroup> findWholeThread(ThreadGroupName name) {
+        CgroupNode child = node.child(name.dirName());
+        if (!child.exists()) {
+            return Optional.empty();
+        }
+        return Optional.of(child.whole() ? new ThreadCgroup(child, name, this) : thread(name, true));
+    }
+
     /** Existing thread groups (children named emulator, vcpuN, iothreadN). */
     public List<ThreadCgroup> threadGroups() {
         List<ThreadCgroup> out = new ArrayList<>();

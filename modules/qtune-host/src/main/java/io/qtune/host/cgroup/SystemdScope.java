@@ -57,6 +57,11 @@ public final class SystemdScope {
         // counterpart is the service it runs in, if it runs in one
         ownService().ifPresent(s -> props.add(Property.strings("After", List.of(s))));
         props.add(Property.strings("Before", List.of(BEFORE)));
+        io.qtune.host.Errno injected = io.qtune.host.KernelFaults.check("systemd_scope", unit, Integer.toString(pid));
+        if (injected != null) {
+            throw new CgroupException("systemd refused to create scope " + unit + ": " + injected.name()
+                    + " (injected by a test)", injected, null);
+        }
         try (SystemdBus bus = SystemdBus.open()) {
             if (bus.available(machinedName)) {
                 register(bus, machine, pid, props, unit);

@@ -55,6 +55,11 @@ final class V1Node implements CgroupNode {
     }
 
     @Override
+    public boolean whole() {
+        return distinctDirs().stream().allMatch(Files::isDirectory);
+    }
+
+    @Override
     public V1Node child(String name) {
         Map<String, Path> c = new LinkedHashMap<>();
         dirs.forEach((k, v) -> c.put(k, v.resolve(name)));
