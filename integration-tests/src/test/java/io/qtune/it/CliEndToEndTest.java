@@ -29,6 +29,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -103,6 +104,7 @@ class CliEndToEndTest extends CliAgainstQemu {
     assertTrue(text.endsWith("\n\n"), "virsh's blank line after the output");
   }
 
+  @Tag("lanes")
   @Test
   void vcpupinPinsTheThreadAndItsGroup() throws Exception {
     int tid = vcpuTid(0);
@@ -256,6 +258,7 @@ class CliEndToEndTest extends CliAgainstQemu {
 
   // ------------------------------------------------------------------ exit codes and nothing-changed
 
+  @Tag("lanes")
   @Test
   void badInputExitsTwoAndChangesNothing() throws Exception {
     applySpec("{\"name\":\"clitest\",\"vcpupin\":[{\"vcpu\":1,\"cpuset\":\"0\"}],"
@@ -309,6 +312,7 @@ class CliEndToEndTest extends CliAgainstQemu {
     assertEquals(before, snapshot());
   }
 
+  @Tag("lanes")
   @Test
   void failuresExitOne() throws Exception {
     applySpec("{\"name\":\"clitest\"}");
@@ -349,6 +353,7 @@ class CliEndToEndTest extends CliAgainstQemu {
     assertEquals(2, refused.code(), refused.toString());
   }
 
+  @Tag("lanes")
   @Test
   void launchPlacesSupervisesAndCleansUp() throws Exception {
     String name = "clitest-launch-" + UUID.randomUUID().toString().substring(0, 6);
