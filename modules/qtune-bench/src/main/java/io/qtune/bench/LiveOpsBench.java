@@ -43,12 +43,12 @@ final class LiveOpsBench {
       try {
         String last = String.valueOf(ncpu - 1);
         Map<String, IntConsumer> ops = new LinkedHashMap<>();
-        ops.put(VCPUPIN, i -> vm.pinVcpu(0, i % 2 == 0 ? last : "0").join());
-        ops.put(EMULATORPIN, i -> vm.pinEmulator(i % 2 == 0 ? "0" : "0-" + last).join());
-        ops.put(SCHEDINFO, i -> vm.setSchedParams(new SchedParams().parse("vcpu_quota=" + (i % 2 == 0 ? 30000 : 20000))).join());
+        ops.put(VCPUPIN, i -> vm.pins().vcpu(0, i % 2 == 0 ? last : "0").join());
+        ops.put(EMULATORPIN, i -> vm.pins().emulator(i % 2 == 0 ? "0" : "0-" + last).join());
+        ops.put(SCHEDINFO, i -> vm.scheduler().set(new SchedParams().parse("vcpu_quota=" + (i % 2 == 0 ? 30000 : 20000))).join());
         ops.put(IOTHREAD_PAIR, i -> {
-          vm.addIothread(IothreadSpec.of(3)).join();
-          vm.deleteIothread(3).join();
+          vm.iothreads().add(IothreadSpec.of(3)).join();
+          vm.iothreads().delete(3).join();
         });
         Map<String, List<Long>> t = new LinkedHashMap<>();
         // warm the JIT first, as in a long-lived manager: the cheap ops many times, all ops a few

@@ -49,7 +49,7 @@ final class AttachDiskCommand extends VerbCommand {
     if (!Files.exists(file)) {
       throw new BadInputException("disk image '" + file + "' does not exist");
     }
-    await(vm().attachDisk(file.toAbsolutePath(), target, iothread, format));
+    await(vm().disks().attach(file.toAbsolutePath(), target, iothread, format));
     printer().result(() -> "Disk attached successfully\n",
         () -> Map.of("target", target, "file", file.toAbsolutePath().toString(), "iothread", iothread,
             "format", format.driver()));

@@ -18,7 +18,7 @@ final class DetachDiskCommand extends VerbCommand {
     // (the guest did not release the device) is what the user sees, not a bare timeout
     Duration left = session().remaining();
     Duration guest = left.compareTo(Duration.ofSeconds(2)) > 0 ? left.minusSeconds(1) : left.dividedBy(2);
-    await(vm().detachDisk(target, guest.isZero() ? Duration.ofMillis(1) : guest));
+    await(vm().disks().detach(target, guest.isZero() ? Duration.ofMillis(1) : guest));
     printer().result(() -> "Disk detached successfully\n", () -> Map.of("target", target, "detached", true));
   }
 }

@@ -14,15 +14,15 @@ final class EmulatorPinCommand extends VerbCommand {
   @Override
   void execute() {
     if (cpulist != null) {
-      await(vm().pinEmulator(cpulist));
+      await(vm().pins().emulator(cpulist));
       if (printer().json()) {
-        printer().json(JsonViews.emulatorPin(await(vm().emulatorPin())));
+        printer().json(JsonViews.emulatorPin(await(vm().pins().emulator())));
       } else {
         printer().text("");
       }
       return;
     }
-    CpuSet cpus = await(vm().emulatorPin());
+    CpuSet cpus = await(vm().pins().emulator());
     printer().result(() -> VirshText.emulatorPin(cpus, !printer().quiet()), () -> JsonViews.emulatorPin(cpus));
   }
 }

@@ -25,7 +25,7 @@ final class IothreadAddCommand extends VerbCommand {
   @Override
   void execute() {
     IothreadSpec spec = new IothreadSpec(id.value(), pollMaxNs, pollGrow, pollShrink, null, null, null);
-    IothreadInfo added = await(vm().addIothread(spec));
+    IothreadInfo added = await(vm().iothreads().add(spec));
     printer().result(() -> "", () -> JsonViews.iothread(added));
   }
 }

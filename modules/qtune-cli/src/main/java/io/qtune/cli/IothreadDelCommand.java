@@ -12,7 +12,7 @@ final class IothreadDelCommand extends VerbCommand {
   @Override
   void execute() {
     int n = id.value();
-    await(vm().deleteIothread(n));
-    printer().result(() -> "", () -> JsonViews.iothreadInfo(await(vm().iothreadInfo())));
+    await(vm().iothreads().delete(n));
+    printer().result(() -> "", () -> JsonViews.iothreadInfo(await(vm().iothreads().info())));
   }
 }

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 final class IothreadInfoCommand extends VerbCommand {
   @Override
   void execute() {
-    List<IothreadInfo> info = await(vm().iothreadInfo());
+    List<IothreadInfo> info = await(vm().iothreads().info());
     printer().result(() -> VirshText.iothreadInfo(info, !printer().quiet()), () -> JsonViews.iothreadInfo(info));
   }
 }

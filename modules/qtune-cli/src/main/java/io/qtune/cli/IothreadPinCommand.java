@@ -15,7 +15,7 @@ final class IothreadPinCommand extends VerbCommand {
 
   @Override
   void execute() {
-    await(vm().pinIothread(id, cpulist));
-    printer().result(() -> "", () -> JsonViews.iothreadInfo(await(vm().iothreadInfo())));
+    await(vm().pins().iothread(id, cpulist));
+    printer().result(() -> "", () -> JsonViews.iothreadInfo(await(vm().iothreads().info())));
   }
 }

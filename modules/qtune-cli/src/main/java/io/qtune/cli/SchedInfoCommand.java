@@ -20,7 +20,7 @@ final class SchedInfoCommand extends VerbCommand {
   void execute() {
     SchedInfo info;
     if (set.isEmpty()) {
-      info = await(vm().schedInfo());
+      info = await(vm().scheduler().get());
     } else {
       // every KEY=VALUE is parsed before the VM is opened: a typo changes nothing
       SchedParams params = new SchedParams();
@@ -35,8 +35,8 @@ final class SchedInfoCommand extends VerbCommand {
       if (!problems.isEmpty()) {
         throw new io.qtune.core.InvalidInputException(problems);
       }
-      await(vm().setSchedParams(params));
-      info = await(vm().schedInfo()); // as virsh: the values after the change, read back
+      await(vm().scheduler().set(params));
+      info = await(vm().scheduler().get()); // as virsh: the values after the change, read back
     }
     SchedInfo shown = info;
     printer().result(() -> VirshText.schedInfo(shown), () -> JsonViews.schedInfo(shown));

@@ -13,7 +13,7 @@ final class SetVcpusCommand extends VerbCommand {
 
   @Override
   void execute() {
-    List<VcpuInfo> after = await(vm().setVcpus(count));
+    List<VcpuInfo> after = await(vm().vcpus().setCount(count));
     printer().result(() -> "", () -> JsonViews.vcpuInfo(after));
   }
 }

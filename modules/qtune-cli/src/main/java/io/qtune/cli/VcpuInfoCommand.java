@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 final class VcpuInfoCommand extends VerbCommand {
   @Override
   void execute() {
-    List<VcpuInfo> info = await(vm().vcpuInfo());
+    List<VcpuInfo> info = await(vm().vcpus().info());
     printer().result(() -> VirshText.vcpuInfo(info, hostCpus()), () -> JsonViews.vcpuInfo(info));
   }
 }

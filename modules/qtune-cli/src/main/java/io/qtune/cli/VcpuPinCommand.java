@@ -20,15 +20,15 @@ final class VcpuPinCommand extends VerbCommand {
   @Override
   void execute() {
     if (cpulist != null) {
-      await(vm().pinVcpu(vcpu, cpulist));
+      await(vm().pins().vcpu(vcpu, cpulist));
       if (printer().json()) {
-        printer().json(JsonViews.vcpuPins(await(vm().vcpuPins())));
+        printer().json(JsonViews.vcpuPins(await(vm().pins().vcpus())));
       } else {
         printer().text("");
       }
       return;
     }
-    Map<Integer, CpuSet> pins = await(vm().vcpuPins());
+    Map<Integer, CpuSet> pins = await(vm().pins().vcpus());
     if (vcpu != null) {
       if (!pins.containsKey(vcpu)) {
         throw new BadInputException("vcpu " + vcpu + " is out of range of live cpu count " + pins.size());

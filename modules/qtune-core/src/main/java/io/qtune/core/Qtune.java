@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * try (Qtune qtune = Qtune.create()) {
  *   Vm vm = qtune.attach(Path.of("/run/vm1.qmp"), SpecReader.read(Path.of("vm1.json"))).join();
- *   vm.pinVcpu(0, "2-3").join();
+ *   vm.pins().vcpu(0, "2-3").join();
  * }
  * }</pre>
  */

@@ -58,6 +58,13 @@ final class SpecEdits {
     }
   }
 
+  /** {@code s} with the changes {@code edit} makes to its mirror. */
+  static TuningSpec edit(TuningSpec s, java.util.function.Consumer<Builder> edit) {
+    Builder b = new Builder(s);
+    edit.accept(b);
+    return b.build();
+  }
+
   /** The spec after {@code schedinfo --set key=value}. */
   static TuningSpec withSchedParam(TuningSpec s, String key, long v) {
     Builder b = new Builder(s);

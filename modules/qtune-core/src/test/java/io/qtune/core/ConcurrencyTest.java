@@ -51,9 +51,9 @@ class ConcurrencyTest {
           int id = 10 + t;
           all.add(CompletableFuture.runAsync(() -> {
             for (int i = 0; i < 10; i++) {
-              vm.addIothread(IothreadSpec.of(id)).join();
-              vm.pinVcpu(i % 2, i % 2 == 0 ? "0" : "1").join();
-              vm.deleteIothread(id).join();
+              vm.iothreads().add(IothreadSpec.of(id)).join();
+              vm.pins().vcpu(i % 2, i % 2 == 0 ? "0" : "1").join();
+              vm.iothreads().delete(id).join();
             }
           }, callers));
         }
@@ -61,7 +61,7 @@ class ConcurrencyTest {
       CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
       CgroupView v = CgroupView.live();
       for (Vm vm : List.of(a, b)) {
-        assertEquals(List.of(1), vm.iothreadInfo().join().stream().map(IothreadInfo::id).toList());
+        assertEquals(List.of(1), vm.iothreads().info().join().stream().map(IothreadInfo::id).toList());
         for (int id = 10; id < 14; id++) {
           assertEquals(false, v.existsAnywhere(vm.domainPath() + "/iothread" + id), "iothread" + id + " group gone");
         }
@@ -99,15 +99,15 @@ class ConcurrencyTest {
         CompletableFuture<Thread> aCaller = new CompletableFuture<>();
         aFirst = CompletableFuture.supplyAsync(() -> {
           aCaller.complete(Thread.currentThread());
-          return a.iothreadInfo().join();
+          return a.iothreads().info().join();
         }, callers);
         awaitParkedInAnOperation(aCaller.get(TestTime.millis(10), TimeUnit.MILLISECONDS));
-        aSecond = a.pinVcpu(0, "0");
+        aSecond = a.pins().vcpu(0, "0");
         assertFalse(aSecond.isDone(), "a second operation on A waits for the first");
 
         CompletableFuture<List<IothreadInfo>> onB = CompletableFuture.supplyAsync(() -> {
-          b.pinVcpu(0, "1").join();
-          return b.iothreadInfo().join();
+          b.pins().vcpu(0, "1").join();
+          return b.iothreads().info().join();
         }, callers);
         try {
           assertEquals(List.of(1), onB.get(TestTime.millis(10), TimeUnit.MILLISECONDS).stream()

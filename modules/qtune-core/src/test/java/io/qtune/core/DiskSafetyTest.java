@@ -116,7 +116,7 @@ class DiskSafetyTest {
     assertEquals("QFI", new String(head, 0, 3, StandardCharsets.US_ASCII), "the file starts with qcow2's magic");
 
     Vm vm = vm();
-    vm.attachDisk(img, "vdb", 1).join();
+    vm.disks().attach(img, "vdb", 1).join();
 
     JsonNode disk = node(vm, "qtune-vdb");
     assertEquals("raw", disk.path("drv").asText(), "no format given means raw, as libvirt: " + disk);
@@ -131,7 +131,7 @@ class DiskSafetyTest {
     Path img = state.resolve("disk.qcow2");
     qemuImg("create", "-q", "-f", "qcow2", img.toString(), "1M");
     Vm vm = vm();
-    vm.attachDisk(img, "vdb", 1, DiskFormat.QCOW2).join();
+    vm.disks().attach(img, "vdb", 1, DiskFormat.QCOW2).join();
     assertEquals("qcow2", node(vm, "qtune-vdb").path("drv").asText());
     var io = vm.qmp().qomGet("/machine/peripheral/vdb", "iothread").join();
     assertTrue(io.asText().endsWith("iothread1"), "device vdb served by iothread1: " + io);
@@ -144,7 +144,7 @@ class DiskSafetyTest {
     qemuImg("create", "-q", "-f", "raw", base.toString(), "1M");
     qemuImg("create", "-q", "-f", "qcow2", "-b", base.toString(), "-F", "raw", overlay.toString());
     Vm vm = vm();
-    vm.attachDisk(overlay, "vdb", 1, DiskFormat.QCOW2).join();
+    vm.disks().attach(overlay, "vdb", 1, DiskFormat.QCOW2).join();
     assertEquals("qcow2", node(vm, "qtune-vdb").path("drv").asText());
     assertNotOpened(vm, base);
   }
@@ -157,7 +157,7 @@ class DiskSafetyTest {
     qemuImg("create", "-q", "-f", "qcow2", "-o", "data_file=" + data, img.toString(), "1M");
     Vm vm = vm();
     CompletionException e = assertThrows(CompletionException.class,
-        () -> vm.attachDisk(img, "vdb", 1, DiskFormat.QCOW2).join());
+        () -> vm.disks().attach(img, "vdb", 1, DiskFormat.QCOW2).join());
     assertInstanceOf(InvalidInputException.class, e.getCause(), e.getCause().toString());
     assertTrue(e.getCause().getMessage().contains("external data file"), e.getCause().getMessage());
     assertNoQtuneNodes(vm);
@@ -178,7 +178,7 @@ class DiskSafetyTest {
     qemuImg("create", "-q", "-f", "raw", img.toString(), "1M");
     Vm vm = vm();
     CompletionException e = assertThrows(CompletionException.class,
-        () -> vm.attachDisk(img, "vdb", 1, null).join());
+        () -> vm.disks().attach(img, "vdb", 1, null).join());
     assertInstanceOf(InvalidInputException.class, e.getCause());
     assertNoQtuneNodes(vm);
   }
@@ -205,7 +205,7 @@ class DiskSafetyTest {
     Path img = state.resolve("disk.raw");
     qemuImg("create", "-q", "-f", "raw", img.toString(), "1M");
     Vm vm = vm(Q35_RP1_BUSY_RP2_FREE);
-    vm.attachDisk(img, "vdb", 1).join();
+    vm.disks().attach(img, "vdb", 1).join();
     assertEquals("/machine/peripheral/rp2/rp2", parentBus(vm, "vdb"), "on the free port, not rp1 (rng0 is there)");
     assertEquals("/machine/peripheral/rp1/rp1", parentBus(vm, "rng0"));
     var io = vm.qmp().qomGet("/machine/peripheral/vdb", "iothread").join();
@@ -214,7 +214,7 @@ class DiskSafetyTest {
     // now every port is taken: the next disk is refused up front, with the way out
     Path img2 = state.resolve("disk2.raw");
     qemuImg("create", "-q", "-f", "raw", img2.toString(), "1M");
-    CompletionException e = assertThrows(CompletionException.class, () -> vm.attachDisk(img2, "vdc", 1).join());
+    CompletionException e = assertThrows(CompletionException.class, () -> vm.disks().attach(img2, "vdc", 1).join());
     assertInstanceOf(InvalidInputException.class, e.getCause(), e.getCause().toString());
     assertTrue(e.getCause().getMessage().contains("-device pcie-root-port,id=rp1,chassis=1,slot=1,bus=pcie.0"),
         e.getCause().getMessage());
@@ -231,7 +231,7 @@ class DiskSafetyTest {
     vm.qmp().cont().join();
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(300))
         .until(() -> rootPort(vm, "rp1").path("pci_bridge").path("bus").path("secondary").asInt() > 0);
-    vm.attachDisk(img, "vdb", 1).join();
+    vm.disks().attach(img, "vdb", 1).join();
     JsonNode behind = rootPort(vm, "rp1").path("pci_bridge").path("devices");
     assertEquals(1, behind.size(), behind.toString());
     assertEquals("vdb", behind.get(0).path("qdev_id").asText(), behind.toString());
@@ -257,7 +257,7 @@ class DiskSafetyTest {
             "-device", "virtio-rng-pci,id=rng0,bus=rp1"},
         new String[] {"-machine", "q35"})) {
       Vm vm = vm(machine);
-      CompletionException e = assertThrows(CompletionException.class, () -> vm.attachDisk(img, "vdb", 1).join());
+      CompletionException e = assertThrows(CompletionException.class, () -> vm.disks().attach(img, "vdb", 1).join());
       assertInstanceOf(InvalidInputException.class, e.getCause(), e.getCause().toString());
       String msg = e.getCause().getMessage();
       assertTrue(msg.contains("no free hotpluggable PCIe port"), msg);
@@ -291,7 +291,7 @@ class DiskSafetyTest {
             // the stall case waits this long for qom-get; the liar answers everything else at once
             .withQmp(QmpOptions.defaults().withCommandTimeout(Duration.ofSeconds(10))))) {
       Vm vm = q.open(liar.socket()).join();
-      CompletionException e = assertThrows(CompletionException.class, () -> vm.deleteIothread(1).join());
+      CompletionException e = assertThrows(CompletionException.class, () -> vm.iothreads().delete(1).join());
       assertInstanceOf(OperationFailedException.class, e.getCause(), e.getCause().toString());
       String msg = e.getCause().getMessage();
       assertTrue(msg.contains("iothread1") || msg.contains("IOThread 1"), msg);
@@ -329,7 +329,7 @@ class DiskSafetyTest {
     // -device without id= lives under /machine/peripheral-anon
     Vm vm = vm("-blockdev", "driver=file,node-name=anon0,filename=" + img,
         "-device", "virtio-blk-pci,drive=anon0,iothread=iothread1");
-    CompletionException e = assertThrows(CompletionException.class, () -> vm.deleteIothread(1).join());
+    CompletionException e = assertThrows(CompletionException.class, () -> vm.iothreads().delete(1).join());
     assertInstanceOf(InvalidInputException.class, e.getCause(), e.getCause().toString());
     assertTrue(e.getCause().getMessage().contains("peripheral-anon"), e.getCause().getMessage());
     assertEquals(1, vm.qmp().queryIothreads().join().size(), "iothread1 still there");
@@ -339,7 +339,7 @@ class DiskSafetyTest {
   void devicesWithoutAnIothreadPropertyDoNotBlockIothreaddel() throws Exception {
     // rp1 and rng0 answer qom-get iothread with QEMU's "Property '...iothread' not found"
     Vm vm = vm(Q35_RP1_BUSY_RP2_FREE);
-    vm.deleteIothread(1).join();
+    vm.iothreads().delete(1).join();
     assertEquals(0, vm.qmp().queryIothreads().join().size());
   }
 }

@@ -78,7 +78,7 @@ class LifecycleTest {
       for (int tid : ThreadProbe.tasks(q.pid())) {
         assertEquals("0", ThreadProbe.cpusAllowedList(q.pid(), tid), "every thread follows emulatorpin");
       }
-      CompletionException e = assertThrows(CompletionException.class, () -> vm.pinVcpu(0, "1").join());
+      CompletionException e = assertThrows(CompletionException.class, () -> vm.pins().vcpu(0, "1").join());
       assertInstanceOf(InvalidInputException.class, e.getCause());
       assertTrue(e.getCause().getMessage().contains("cpu affinity is not supported"), e.getCause().getMessage());
     }

@@ -76,7 +76,7 @@ class LiveOpsTest {
   @Tag("lanes")
   @Test
   void vcpupinMovesCpusetThenAffinity() {
-    vm.pinVcpu(0, "1").join();
+    vm.pins().vcpu(0, "1").join();
     assertEquals("1", v.cpus(d + "/vcpu0"));
     assertEquals("1", ThreadProbe.cpusAllowedList(qemu.pid(), tid(vcpuComm(0))));
     assertEquals("1", v.cpus(d + "/vcpu1"), "vcpu1 untouched");
@@ -85,20 +85,20 @@ class LiveOpsTest {
   @Tag("lanes")
   @Test
   void emulatorpinMovesEveryEmulatorThread() {
-    vm.pinEmulator("0").join();
+    vm.pins().emulator("0").join();
     assertEquals("0", v.cpus(d + "/emulator"));
     List<Integer> emulator = v.threads(d + "/emulator");
     assertTrue(emulator.contains(qemu.pid()), "QEMU's main thread is an emulator thread: " + emulator);
     for (int t : emulator) {
       assertEquals("0", ThreadProbe.cpusAllowedList(qemu.pid(), t));
     }
-    assertEquals("0", vm.emulatorPin().join().toList());
+    assertEquals("0", vm.pins().emulator().join().toList());
   }
 
   @Tag("lanes")
   @Test
   void iothreadAddPinDelete() {
-    IothreadInfo info = vm.addIothread(IothreadSpec.of(3)).join();
+    IothreadInfo info = vm.iothreads().add(IothreadSpec.of(3)).join();
     String g = d + "/iothread3";
     int tid = tid("IO iothread3");
     assertEquals(tid, info.tid());
@@ -108,11 +108,11 @@ class LiveOpsTest {
     assertEquals(v.cpus(d), v.cpus(g));
     assertEquals("0-1", ThreadProbe.cpusAllowedList(qemu.pid(), tid));
 
-    vm.pinIothread(3, "0").join();
+    vm.pins().iothread(3, "0").join();
     assertEquals("0", v.cpus(g));
     assertEquals("0", ThreadProbe.cpusAllowedList(qemu.pid(), tid));
 
-    vm.deleteIothread(3).join();
+    vm.iothreads().delete(3).join();
     assertFalse(v.existsAnywhere(g), "group removed");
     assertFalse(Files.exists(Path.of("/proc/" + qemu.pid() + "/task/" + tid)), "thread gone");
   }
@@ -120,10 +120,10 @@ class LiveOpsTest {
   @Tag("lanes")
   @Test
   void schedinfoWritesEveryLevel() {
-    vm.setSchedParams(new SchedParams().parse("vcpu_quota=20000")
+    vm.scheduler().set(new SchedParams().parse("vcpu_quota=20000")
         .parse("vcpu_period=100000").parse("emulator_quota=-1").parse("global_period=200000")
         .parse("iothread_quota=30000").parse("cpu_shares=512")).join();
-    SchedInfo s = vm.schedInfo().join();
+    SchedInfo s = vm.scheduler().get().join();
     assertEquals(20000, v.quota(d + "/vcpu0"));
     assertEquals(20000, v.quota(d + "/vcpu1"));
     assertEquals(-1, v.quota(d + "/emulator"));
@@ -142,12 +142,12 @@ class LiveOpsTest {
     var before = CgroupDump.of(sandbox.dirs());
     if (v.v2()) {
       // v2 accepts a child quota above its parent's (the parent still bounds the subtree)
-      vm.setSchedParams(new SchedParams().parse("vcpu_quota=500000")).join();
+      vm.scheduler().set(new SchedParams().parse("vcpu_quota=500000")).join();
       assertEquals(500000, v.quota(d + "/vcpu0"));
       return;
     }
     CompletionException e = assertThrows(CompletionException.class,
-        () -> vm.setSchedParams(new SchedParams().parse("vcpu_quota=500000")).join());
+        () -> vm.scheduler().set(new SchedParams().parse("vcpu_quota=500000")).join());
     assertInstanceOf(OperationFailedException.class, e.getCause());
     assertTrue(e.getCause().getMessage().contains("500000"), e.getCause().getMessage());
     assertEquals(before, CgroupDump.of(sandbox.dirs()));
@@ -156,8 +156,8 @@ class LiveOpsTest {
   @Tag("lanes")
   @Test
   void setvcpusPlacesTheNewVcpu() {
-    vm.setSchedParams(new SchedParams().parse("vcpu_quota=20000")).join();
-    List<VcpuInfo> info = vm.setVcpus(3).join();
+    vm.scheduler().set(new SchedParams().parse("vcpu_quota=20000")).join();
+    List<VcpuInfo> info = vm.vcpus().setCount(3).join();
     assertEquals(List.of(0, 1, 2), info.stream().map(VcpuInfo::vcpu).toList(), "vcpuinfo: the online vCPUs");
     String g = d + "/vcpu2";
     int tid = tid(vcpuComm(2));
@@ -172,7 +172,7 @@ class LiveOpsTest {
   @Tag("lanes")
   @Test
   void batchSchedulerOnAVcpu() {
-    vm.setVcpuScheduler("1", "batch", null).join();
+    vm.scheduler().vcpuPolicy("1", "batch", null).join();
     int tid = tid(vcpuComm(1));
     String stat = ThreadProbe.read(Path.of("/proc/" + qemu.pid() + "/task/" + tid + "/stat"));
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
@@ -185,26 +185,26 @@ class LiveOpsTest {
   void badInputIsRefusedWithLibvirtsMessagesAndChangesNothing() {
     var before = CgroupDump.of(sandbox.dirs());
     Map<String, Supplier<?>> cases = new java.util.LinkedHashMap<>();
-    cases.put("CPU 7 in cpulist '7' exceed the maxcpu 2", () -> vm.pinVcpu(0, "7").join());
-    cases.put("Failed to parse bitmap '1-0'", () -> vm.pinVcpu(0, "1-0").join());
-    cases.put("Empty cpu list for pinning", () -> vm.pinEmulator("").join());
-    cases.put("Empty iothread cpumap list for pinning", () -> vm.pinIothread(1, "").join());
-    cases.put("iothread 9 not found", () -> vm.pinIothread(9, "0").join());
-    cases.put("vcpu 9 is out of range of live cpu count 4", () -> vm.pinVcpu(9, "0").join());
+    cases.put("CPU 7 in cpulist '7' exceed the maxcpu 2", () -> vm.pins().vcpu(0, "7").join());
+    cases.put("Failed to parse bitmap '1-0'", () -> vm.pins().vcpu(0, "1-0").join());
+    cases.put("Empty cpu list for pinning", () -> vm.pins().emulator("").join());
+    cases.put("Empty iothread cpumap list for pinning", () -> vm.pins().iothread(1, "").join());
+    cases.put("iothread 9 not found", () -> vm.pins().iothread(9, "0").join());
+    cases.put("vcpu 9 is out of range of live cpu count 4", () -> vm.pins().vcpu(9, "0").join());
     cases.put("value of 'vcpu_quota' is out of range [1000, 17592186044415]",
-        () -> vm.setSchedParams(new SchedParams().parse("vcpu_quota=999")).join());
+        () -> vm.scheduler().set(new SchedParams().parse("vcpu_quota=999")).join());
     cases.put("value of 'emulator_period' is out of range [1000, 1000000]",
-        () -> vm.setSchedParams(new SchedParams().parse("emulator_period=5000000")).join());
+        () -> vm.scheduler().set(new SchedParams().parse("emulator_period=5000000")).join());
     cases.put("shares '1' must be in range [2, 262144]",
-        () -> vm.setSchedParams(new SchedParams().parse("cpu_shares=1")).join());
+        () -> vm.scheduler().set(new SchedParams().parse("cpu_shares=1")).join());
     cases.put("an IOThread is already using iothread_id '1'",
-        () -> vm.addIothread(IothreadSpec.of(1)).join());
-    cases.put("cannot find IOThread '9' in iothreadids list", () -> vm.deleteIothread(9).join());
-    cases.put("invalid value of 0 for iothread_id", () -> vm.addIothread(IothreadSpec.of(0)).join());
+        () -> vm.iothreads().add(IothreadSpec.of(1)).join());
+    cases.put("cannot find IOThread '9' in iothreadids list", () -> vm.iothreads().delete(9).join());
+    cases.put("invalid value of 0 for iothread_id", () -> vm.iothreads().add(IothreadSpec.of(0)).join());
     cases.put("requested vcpus is greater than max allowable vcpus for the live domain: 5 > 4",
-        () -> vm.setVcpus(5).join());
+        () -> vm.vcpus().setCount(5).join());
     cases.put("scheduler 'fifo' needs a priority in range [1, 99]",
-        () -> vm.setVcpuScheduler("0", "fifo", 0).join());
+        () -> vm.scheduler().vcpuPolicy("0", "fifo", 0).join());
     for (var c : cases.entrySet()) {
       CompletionException e = assertThrows(CompletionException.class, () -> c.getValue().get(), c.getKey());
       assertInstanceOf(InvalidInputException.class, e.getCause(), c.getKey());
@@ -216,8 +216,8 @@ class LiveOpsTest {
 
   @Test
   void reattachConvergesWithoutDuplicatesAndReportsDrift() {
-    vm.pinVcpu(0, "1").join(); // drift against the spec (vcpu0 → 0)
-    vm.pinIothread(2, "0").join(); // drift: iothread2 is unpinned in the spec
+    vm.pins().vcpu(0, "1").join(); // drift against the spec (vcpu0 → 0)
+    vm.pins().iothread(2, "0").join(); // drift: iothread2 is unpinned in the spec
     vm.close();
     try (Qtune other = Qtune.create(TestOptions.options().withPartition(sandbox.partition()).withStateDir(state))) {
       Vm again = other.open(qemu.socket()).join();
@@ -245,13 +245,13 @@ class LiveOpsTest {
   void hundredIothreadCyclesLeaveNothingBehind() {
     int threadsBefore = ThreadProbe.tasks(qemu.pid()).size();
     for (int i = 0; i < 100; i++) {
-      vm.addIothread(IothreadSpec.of(10)).join();
-      vm.deleteIothread(10).join();
+      vm.iothreads().add(IothreadSpec.of(10)).join();
+      vm.iothreads().delete(10).join();
     }
     assertFalse(v.existsAnywhere(d + "/iothread10"));
     org.awaitility.Awaitility.await().atMost(TestTime.seconds(5))
         .until(() -> ThreadProbe.tasks(qemu.pid()).size() == threadsBefore);
-    assertEquals(List.of("1", "2"), vm.iothreadInfo().join().stream().map(i -> "" + i.id()).toList());
+    assertEquals(List.of("1", "2"), vm.iothreads().info().join().stream().map(i -> "" + i.id()).toList());
   }
 
   @Tag("lanes")
@@ -261,26 +261,26 @@ class LiveOpsTest {
     try (var f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
       f.setLength(1 << 20);
     }
-    vm.attachDisk(img, "vdb", 1).join();
+    vm.disks().attach(img, "vdb", 1).join();
     var io = vm.qmp().qomGet("/machine/peripheral/vdb", "iothread").join();
     assertTrue(io.asText().endsWith("iothread1"), "device vdb served by iothread1: " + io);
     var blocks = vm.qmp().execute("query-named-block-nodes", Map.of("flat", true)).join();
     assertTrue(blocks.toString().contains(img.toString()), "image opened by QEMU");
 
     var before = CgroupDump.of(sandbox.dirs());
-    CompletionException e = assertThrows(CompletionException.class, () -> vm.deleteIothread(1).join());
+    CompletionException e = assertThrows(CompletionException.class, () -> vm.iothreads().delete(1).join());
     assertInstanceOf(InvalidInputException.class, e.getCause());
     assertTrue(e.getCause().getMessage().contains("being used by disk 'vdb'"), e.getCause().getMessage());
     assertEquals(before, CgroupDump.of(sandbox.dirs()));
 
     // a paused guest cannot acknowledge a PCI unplug: the detach says so instead of hanging
     CompletionException stuck = assertThrows(CompletionException.class,
-        () -> vm.detachDisk("vdb", java.time.Duration.ofMillis(500)).join());
+        () -> vm.disks().detach("vdb", java.time.Duration.ofMillis(500)).join());
     assertInstanceOf(OperationFailedException.class, stuck.getCause());
     assertTrue(stuck.getCause().getMessage().contains("did not release disk 'vdb'"), stuck.getCause().getMessage());
 
     CompletionException bad = assertThrows(CompletionException.class,
-        () -> vm.attachDisk(img, "vdc", 9).join());
+        () -> vm.disks().attach(img, "vdc", 9).join());
     assertTrue(bad.getCause().getMessage().contains("iothread 9 not found"));
   }
 }

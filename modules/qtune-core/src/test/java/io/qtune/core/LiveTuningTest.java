@@ -77,8 +77,8 @@ class LiveTuningTest {
   @Test
   void setvcpusInASecondProcessGivesTheNewVcpuTheLiveQuota() {
     // schedinfo --set vcpu_quota=20000, then setvcpus 3 in another process (libvirt: 20000)
-    String d = inOneProcess(vm -> vm.setSchedParams(new SchedParams().parse("vcpu_quota=20000")).join());
-    inOneProcess(vm -> vm.setVcpus(3).join());
+    String d = inOneProcess(vm -> vm.scheduler().set(new SchedParams().parse("vcpu_quota=20000")).join());
+    inOneProcess(vm -> vm.vcpus().setCount(3).join());
     String g = d + "/vcpu2";
     assertEquals(List.of(vcpuTid(2)), v.threads(g));
     assertEquals(20000, v.quota(g), "vcpu2 gets the vCPU quota in force, not -1");
@@ -89,13 +89,13 @@ class LiveTuningTest {
   @Test
   void iothreadaddInASecondProcessKeepsIothreadQuotaAndMovesNothingElse() {
     String d = inOneProcess(vm -> {
-      vm.pinIothread(1, "1").join();
-      vm.setSchedParams(new SchedParams().parse("iothread_quota=30000")).join();
+      vm.pins().iothread(1, "1").join();
+      vm.scheduler().set(new SchedParams().parse("iothread_quota=30000")).join();
     });
     Map<String, String> before = values(CgroupDump.of(sandbox.dirs()));
     int io1 = ThreadProbe.tasks(qemu.pid()).stream()
         .filter(t -> ThreadProbe.comm(qemu.pid(), t).equals("IO iothread1")).findFirst().orElseThrow();
-    inOneProcess(vm -> vm.addIothread(IothreadSpec.of(3)).join());
+    inOneProcess(vm -> vm.iothreads().add(IothreadSpec.of(3)).join());
     String g = d + "/iothread3";
     assertEquals(30000, v.quota(g), "libvirt applies iothread_period/quota to a new iothread");
     assertEquals(100000, v.period(g));
@@ -109,13 +109,13 @@ class LiveTuningTest {
 
   @Test
   void vcpupinFromTheFirstProcessIsInTheSecondOnesSpec() {
-    inOneProcess(vm -> vm.pinVcpu(0, "1").join());
+    inOneProcess(vm -> vm.pins().vcpu(0, "1").join());
     inOneProcess(vm -> {
       TuningSpec s = vm.spec();
       assertEquals(List.of(new TuningSpec.VcpuPin(0, "1")), s.vcpupin(), "vcpu0 pinned, vcpu1 not");
       assertNull(s.emulatorpin(), "the emulator group is not pinned");
       // a later pin keeps the one read back
-      vm.pinVcpu(1, "0").join();
+      vm.pins().vcpu(1, "0").join();
       assertEquals(List.of(new TuningSpec.VcpuPin(0, "1"), new TuningSpec.VcpuPin(1, "0")),
           vm.spec().vcpupin());
     });
@@ -125,7 +125,7 @@ class LiveTuningTest {
   void openingAPlacedVmReadsItBackAndChangesNothing() {
     try (Qtune q = qtune()) {
       Vm vm = q.attach(qemu.socket(), ParityTest.spec()).join();
-      vm.setVcpuScheduler("1", "batch", null).join();
+      vm.scheduler().vcpuPolicy("1", "batch", null).join();
       // policies set by someone else are read back too
       io.qtune.host.sched.ThreadScheduler.set(vm.threads().iothread(2).tid(),
           io.qtune.host.sched.SchedPolicy.IDLE, 0);

@@ -62,7 +62,7 @@ class QueryTest {
    */
   @Test
   void emulatorpinOfAnUnpinnedVmIsTheHostsOnlineCpus() {
-    assertEquals(online(), vm.emulatorPin().join().toList());
+    assertEquals(online(), vm.pins().emulator().join().toList());
     assertEquals(online(), CgroupView.live().effectiveCpus(vm.domainPath() + "/emulator"));
     assertEquals(online(), ThreadProbe.cpusAllowedList(qemu.pid(), qemu.pid()));
   }
@@ -73,14 +73,14 @@ class QueryTest {
    */
   @Test
   void vcpuinfoListsOnlineVcpusOnlyAndVcpupinEverySlot() {
-    List<VcpuInfo> info = vm.vcpuInfo().join();
+    List<VcpuInfo> info = vm.vcpus().info().join();
     assertEquals(List.of(0, 1), info.stream().map(VcpuInfo::vcpu).toList());
     for (VcpuInfo v : info) {
       assertTrue(ThreadProbe.tasks(qemu.pid()).contains(v.tid()), "vcpu" + v.vcpu() + " tid " + v.tid());
       assertNotEquals("offline", v.state());
       assertEquals(ThreadProbe.cpusAllowedList(qemu.pid(), v.tid()), v.affinity().toList());
     }
-    Map<Integer, CpuSet> pins = vm.vcpuPins().join();
+    Map<Integer, CpuSet> pins = vm.pins().vcpus().join();
     assertEquals(List.of(0, 1, 2, 3), List.copyOf(pins.keySet()));
     for (VcpuInfo v : info) {
       assertEquals(v.affinity(), pins.get(v.vcpu()));

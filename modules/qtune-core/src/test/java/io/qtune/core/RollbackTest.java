@@ -170,7 +170,7 @@ class RollbackTest {
         }
         return null;
       })) {
-        failed(() -> vm.setVcpus(3).join());
+        failed(() -> vm.vcpus().setCount(3).join());
       }
       assertTrue(reached.get(), "the fault was reached");
       assertEquals(List.of(), groupsNamed(sb, "vcpu2"));

@@ -70,11 +70,11 @@ class SafetyTest {
       org.awaitility.Awaitility.await().atMost(TestTime.seconds(5))
           .until(() -> !java.nio.file.Files.exists(Path.of("/proc/" + q.pid() + "/task/" + tid)));
       var before = io.qtune.testkit.CgroupDump.of(sb.dirs());
-      CompletionException e = assertThrows(CompletionException.class, () -> vm.pinIothread(2, "0").join());
+      CompletionException e = assertThrows(CompletionException.class, () -> vm.pins().iothread(2, "0").join());
       assertInstanceOf(ForeignThreadException.class, e.getCause());
       assertEquals(before, io.qtune.testkit.CgroupDump.of(sb.dirs()), "nothing written");
       // and the next operation sees QEMU as it is now
-      CompletionException gone = assertThrows(CompletionException.class, () -> vm.pinIothread(2, "0").join());
+      CompletionException gone = assertThrows(CompletionException.class, () -> vm.pins().iothread(2, "0").join());
       assertTrue(gone.getCause().getMessage().contains("iothread 2 not found"), gone.getCause().getMessage());
     }
   }
