@@ -104,7 +104,6 @@ class CliEndToEndTest extends CliAgainstQemu {
     assertTrue(text.endsWith("\n\n"), "virsh's blank line after the output");
   }
 
-  @Tag("lanes")
   @Test
   void vcpupinPinsTheThreadAndItsGroup() throws Exception {
     int tid = vcpuTid(0);
@@ -353,7 +352,6 @@ class CliEndToEndTest extends CliAgainstQemu {
     assertEquals(2, refused.code(), refused.toString());
   }
 
-  @Tag("lanes")
   @Test
   void launchPlacesSupervisesAndCleansUp() throws Exception {
     String name = "clitest-launch-" + UUID.randomUUID().toString().substring(0, 6);

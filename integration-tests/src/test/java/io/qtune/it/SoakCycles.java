@@ -79,27 +79,27 @@ final class SoakCycles {
       TuningSpec tuned = SpecReader.parse(TUNED.formatted("soak-lib"));
       vm.apply(tuned).join();
       check(vm.diff(tuned).join().isEmpty(), "drift right after apply");
-      vm.pinVcpu(0, "0").join();
-      vm.pinEmulator("1").join();
-      vm.addIothread(IothreadSpec.of(3)).join();
-      vm.pinIothread(3, "1").join();
-      vm.deleteIothread(3).join();
-      vm.setSchedParams(new SchedParams().parse("vcpu_quota=20000").parse("emulator_quota=-1")).join();
-      vm.setVcpuScheduler("0", "batch", null).join();
-      vm.setVcpus(3).join();
-      vm.attachDisk(image, "vdb", 1).join();
+      vm.pins().vcpu(0, "0").join();
+      vm.pins().emulator("1").join();
+      vm.iothreads().add(IothreadSpec.of(3)).join();
+      vm.pins().iothread(3, "1").join();
+      vm.iothreads().delete(3).join();
+      vm.scheduler().set(new SchedParams().parse("vcpu_quota=20000").parse("emulator_quota=-1")).join();
+      vm.scheduler().vcpuPolicy("0", "batch", null).join();
+      vm.vcpus().setCount(3).join();
+      vm.disks().attach(image, "vdb", 1).join();
       try {
         // a paused guest cannot acknowledge the unplug: the typed failure, nothing hangs
-        vm.detachDisk("vdb", Duration.ofMillis(200)).join();
+        vm.disks().detach("vdb", Duration.ofMillis(200)).join();
         throw new IllegalStateException("detach of a disk in a paused guest succeeded");
       } catch (CompletionException e) {
         check(e.getCause() instanceof OperationFailedException, "detach failed with " + e.getCause());
       }
-      check(vm.vcpuInfo().join().size() == 3, "3 vCPUs after setvcpus");
-      vm.vcpuPins().join();
-      vm.emulatorPin().join();
-      vm.iothreadInfo().join();
-      vm.schedInfo().join();
+      check(vm.vcpus().info().join().size() == 3, "3 vCPUs after setvcpus");
+      vm.pins().vcpus().join();
+      vm.pins().emulator().join();
+      vm.iothreads().info().join();
+      vm.scheduler().get().join();
       vm.placement().join();
     } finally {
       vm.destroy().orTimeout(TestTime.millis(30), TimeUnit.MILLISECONDS).join();
