@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CliDiffExitTest extends CliAgainstQemu {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-
+  @Tag("lanes")
   @Test
   void diffExitsZeroWithoutDriftAndThreeWithIt() throws Exception {
     Path spec = tmp.resolve("spec.json");

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -302,6 +303,7 @@ class CliEndToEndTest extends CliAgainstQemu {
 
   // ------------------------------------------------------------------ exit codes and nothing-changed
 
+  @Tag("lanes")
   @Test
   void badInputExitsTwoAndChangesNothing() throws Exception {
     applySpec("{\"name\":\"clitest\",\"vcpupin\":[{\"vcpu\":1,\"cpuset\":\"0\"}],"
@@ -355,6 +357,7 @@ class CliEndToEndTest extends CliAgainstQemu {
     assertEquals(before, snapshot());
   }
 
+  @Tag("lanes")
   @Test
   void failuresExitOne() throws Exception {
     applySpec("{\"name\":\"clitest\"}");

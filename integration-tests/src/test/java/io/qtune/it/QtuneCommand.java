@@ -57,6 +57,10 @@ final class QtuneCommand {
     List<String> cmd = new ArrayList<>(wrapper);
     cmd.add(launcher().toString());
     cmd.addAll(globals);
+    if (TestTime.SCALE > 1 && !globals.contains("--timeout") && !List.of(args).contains("--timeout")) {
+      // the CLI's own deadline for its QMP exchanges (default 30 s) scales like every test wait
+      cmd.addAll(List.of("--timeout", Long.toString(TestTime.seconds(30).toSeconds())));
+    }
     cmd.addAll(List.of(args));
     return new ProcessBuilder(cmd).directory(repoRoot().toFile());
   }

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LifecycleTest {
   @TempDir Path state;
 
+  @Tag("lanes")
   @Test
   void attachedVmsGroupsGoWhenQemuDies() throws Exception {
     try (CgroupSandbox sb = new CgroupSandbox("coretest");
@@ -43,6 +44,7 @@ class LifecycleTest {
     }
   }
 
+  @Tag("lanes")
   @Test
   void gcRemovesGroupsOfVmsThatWentWhileNobodyWatched() throws Exception {
     try (CgroupSandbox sb = new CgroupSandbox("coretest");

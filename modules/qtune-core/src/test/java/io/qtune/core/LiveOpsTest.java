@@ -73,6 +73,7 @@ class LiveOpsTest {
         .filter(c -> c.startsWith("CPU " + n + "/")).findFirst().orElseThrow();
   }
 
+  @Tag("lanes")
   @Test
   void vcpupinMovesCpusetThenAffinity() {
     vm.pins().vcpu(0, "1").join();
@@ -81,6 +82,7 @@ class LiveOpsTest {
     assertEquals("1", v.cpus(d + "/vcpu1"), "vcpu1 untouched");
   }
 
+  @Tag("lanes")
   @Test
   void emulatorpinMovesEveryEmulatorThread() {
     vm.pins().emulator("0").join();
@@ -93,6 +95,7 @@ class LiveOpsTest {
     assertEquals("0", vm.pins().emulator().join().toList());
   }
 
+  @Tag("lanes")
   @Test
   void iothreadAddPinDelete() {
     IothreadInfo info = vm.iothreads().add(IothreadSpec.of(3)).join();
@@ -114,6 +117,7 @@ class LiveOpsTest {
     assertFalse(Files.exists(Path.of("/proc/" + qemu.pid() + "/task/" + tid)), "thread gone");
   }
 
+  @Tag("lanes")
   @Test
   void schedinfoWritesEveryLevel() {
     vm.scheduler().set(new SchedParams().parse("vcpu_quota=20000")
@@ -131,6 +135,7 @@ class LiveOpsTest {
     assertEquals(200000L, s.globalPeriod());
   }
 
+  @Tag("lanes")
   @Test
   void quotaAboveTheGlobalQuotaIsRefusedByTheKernelAndChangesNothing() {
     // libvirt: "Invalid value '500000' for 'cpu.cfs_quota_us': Invalid argument", nothing changed
@@ -148,6 +153,7 @@ class LiveOpsTest {
     assertEquals(before, CgroupDump.of(sandbox.dirs()));
   }
 
+  @Tag("lanes")
   @Test
   void setvcpusPlacesTheNewVcpu() {
     vm.scheduler().set(new SchedParams().parse("vcpu_quota=20000")).join();
@@ -163,6 +169,7 @@ class LiveOpsTest {
         ThreadProbe.cpusAllowedList(qemu.pid(), tid));
   }
 
+  @Tag("lanes")
   @Test
   void batchSchedulerOnAVcpu() {
     vm.scheduler().vcpuPolicy("1", "batch", null).join();
@@ -173,6 +180,7 @@ class LiveOpsTest {
   }
 
   /** libvirt's bad-input table: the same messages, and not one cgroup file changed. */
+  @Tag("lanes")
   @Test
   void badInputIsRefusedWithLibvirtsMessagesAndChangesNothing() {
     var before = CgroupDump.of(sandbox.dirs());
@@ -246,6 +254,7 @@ class LiveOpsTest {
     assertEquals(List.of("1", "2"), vm.iothreads().info().join().stream().map(i -> "" + i.id()).toList());
   }
 
+  @Tag("lanes")
   @Test
   void diskOnAnIothreadKeepsThatIothreadFromBeingDeleted() throws Exception {
     Path img = state.resolve("disk.raw");

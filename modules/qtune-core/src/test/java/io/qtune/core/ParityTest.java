@@ -51,6 +51,7 @@ class ParityTest {
 
   @TempDir Path state;
 
+  @Tag("lanes")
   @Test
   void attachGivesLibvirtsTree() {
     try (CgroupSandbox sb = new CgroupSandbox("coretest");
@@ -62,6 +63,7 @@ class ParityTest {
     }
   }
 
+  @Tag("lanes")
   @Test
   void launchGivesLibvirtsTreeAndNoThreadEverRunsOutside() throws Exception {
     try (CgroupSandbox sb = new CgroupSandbox("coretest");

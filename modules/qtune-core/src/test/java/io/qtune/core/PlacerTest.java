@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PlacerTest {
   @TempDir Path state;
 
+  @Tag("lanes")
   @Test
   void anExitedEmulatorThreadIsSkippedAnExitedVcpuThreadIsAnError() throws Exception {
     int pid = (int) ProcessHandle.current().pid();

@@ -82,6 +82,7 @@ class RollbackTest {
     return assertInstanceOf(OperationFailedException.class, e.getCause(), String.valueOf(e.getCause()));
   }
 
+  @Tag("lanes")
   @Test
   void aFailedApplyOnAPlacedVmRestoresExactlyWhatWasThere() throws Exception {
     try (CgroupSandbox sb = new CgroupSandbox("rollback");
@@ -152,6 +153,7 @@ class RollbackTest {
     }
   }
 
+  @Tag("lanes")
   @Test
   void aFailedSetvcpusRemovesTheNewGroupEvenWithItsThreadInside() throws Exception {
     try (CgroupSandbox sb = new CgroupSandbox("rollback");

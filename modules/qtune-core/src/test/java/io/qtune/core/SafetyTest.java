@@ -30,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SafetyTest {
   @TempDir Path state;
 
+  @Tag("lanes")
   @Test
   void foreignThreadIdIsRejectedAndThatThreadIsUntouched() throws Exception {
     Process victim = new ProcessBuilder("sleep", "60").start();
@@ -112,6 +113,7 @@ class SafetyTest {
    * always lands mid-launch. The launch must fail with a typed error that says QEMU was killed,
    * and leave no group, no state record and no socket.
    */
+  @Tag("lanes")
   @Test
   void sigkillDuringLaunchGivesATypedErrorAndNoGroup() throws Exception {
     try (CgroupSandbox sb = new CgroupSandbox("coretest");
