@@ -349,4 +349,19 @@ class CgroupV1RealTest {
         assertTrue(e.getMessage().contains("cpu.rt_runtime_us"), e.getMessage());
         assertEquals(SchedPolicy.OTHER, ThreadScheduler.get(t.tid()).policy());
     }
+
+    /** A thread group made by a process killed right after its mkdir (crash sweep, k=20) is converged. */
+    @Test
+    void anExistingThreadGroupLeftWithTheKernelsMemoryMigrateGetsLibvirtsValue() throws Exception {
+        DomainCgroup d = backend.createDomain(layout, (int) vm.pid());
+        Path cpuset = in("cpuset", layout.threadPath(ThreadGroupName.vcpu(0)));
+        // what the kernel leaves after a bare mkdir: memory_migrate 0 (cpus/mems filled as a crash may leave them)
+        Files.createDirectories(cpuset);
+        for (String f : List.of("cpuset.cpus", "cpuset.mems")) {
+            Files.writeString(cpuset.resolve(f), file(cpuset.getParent().resolve(f)));
+        }
+        assertEquals("0", file(cpuset.resolve("cpuset.memory_migrate")));
+        d.thread(ThreadGroupName.vcpu(0), true);
+        assertEquals("1", file(cpuset.resolve("cpuset.memory_migrate")));
+    }
 }
