@@ -97,8 +97,13 @@ final class V1Node implements CgroupNode {
                 CgroupFile.write(dir.resolve(f), CgroupFile.read(parent.resolve(f)));
             }
         }
-        if (created && memoryMigrate) {
-            CgroupFile.write(dir.resolve("cpuset.memory_migrate"), CgroupFile.read(parent.resolve("cpuset.memory_migrate")));
+        if (memoryMigrate) {
+            // an existing group too: one made by a process killed right after its mkdir still has
+            // the kernel's 0, and converging means libvirt's value (the domain's 1)
+            String want = CgroupFile.read(parent.resolve("cpuset.memory_migrate")).trim();
+            if (created || !CgroupFile.read(dir.resolve("cpuset.memory_migrate")).trim().equals(want)) {
+                CgroupFile.write(dir.resolve("cpuset.memory_migrate"), want);
+            }
         }
     }
 
