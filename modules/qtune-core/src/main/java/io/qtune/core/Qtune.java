@@ -449,12 +449,9 @@ public final class Qtune implements AutoCloseable {
     return null;
   }
 
-  /** The v1 controllers qtune's thread groups span (CgroupV1Backend's). */
-  private static final Set<String> THREAD_CONTROLLERS = Set.of("cpu", "cpuacct", "cpuset");
-
   /**
    * Whether a {@code /proc/.../cgroup} map puts the thread in {@code path} in every hierarchy qtune
-   * places threads in: on v1 each of cpu, cpuacct and cpuset (a thread can be in a vCPU's cpu group
+   * places threads in: on v1 each of the backend's (cpu and cpuset, cpuacct where it has groups: a thread can be in a vCPU's cpu group
    * and the emulator's cpuset), on v2 the unified one.
    */
   boolean inGroup(Map<String, String> groups, String path) {
@@ -464,7 +461,8 @@ public final class Qtune implements AutoCloseable {
     boolean any = false;
     for (Map.Entry<String, String> e : groups.entrySet()) {
       for (String c : e.getKey().split(",")) {
-        if (THREAD_CONTROLLERS.contains(c)) {
+        // only the hierarchies qtune makes groups in: beside a cgroup2 mount there is no cpuacct group
+        if (backend.controllers().contains(c)) {
           if (!path.equals(e.getValue())) {
             return false;
           }

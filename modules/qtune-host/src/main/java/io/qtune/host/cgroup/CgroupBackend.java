@@ -12,6 +12,14 @@ public sealed interface CgroupBackend permits CgroupV1Backend, CgroupV2Backend {
 
     CgroupVersion version();
 
+    /**
+     * The v1 controllers whose hierarchies hold qtune's groups (cpu and cpuset, cpuacct only where
+     * libvirt makes groups there); empty on v2, where there is one hierarchy.
+     */
+    default java.util.Set<String> controllers() {
+        return java.util.Set.of();
+    }
+
     CgroupHost host();
 
     /**

@@ -43,6 +43,11 @@ public final class CgroupV1Backend implements CgroupBackend {
     }
 
     @Override
+    public java.util.Set<String> controllers() {
+        return java.util.Set.copyOf(mounts.keySet());
+    }
+
+    @Override
     public CgroupVersion version() {
         return CgroupVersion.V1;
     }
