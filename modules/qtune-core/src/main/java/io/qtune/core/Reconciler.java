@@ -117,6 +117,16 @@ final class Reconciler {
 
   /** The pass: reads, then moves the strays; nothing is written when nothing is astray. */
   List<ThreadMove> run() {
+    return run(true);
+  }
+
+  /**
+   * @param rediscover whether a task the last discovery did not see makes QMP be asked again; the
+   *     pass that ends a live operation says no (it is best effort and must not add a QMP exchange
+   *     that can fail after the operation succeeded): such a task waits for the periodic or an
+   *     explicit pass
+   */
+  List<ThreadMove> run(boolean rediscover) {
     DomainCgroup d = vm.domain();
     if (d == null) {
       return List.of();
@@ -125,7 +135,10 @@ final class Reconciler {
     int pid = vm.pid();
     VmThreads t = vm.threads();
     List<Integer> tasks = proc.tasks(pid);
-    if (!known(t).containsAll(tasks)) {
+    if (!rediscover) {
+      Set<Integer> known = known(t);
+      tasks = tasks.stream().filter(known::contains).toList();
+    } else if (!known(t).containsAll(tasks)) {
       // a thread born since the last discovery may be a vCPU or iothread another qtune process
       // added: its role comes from QEMU, not from a guess
       t = vm.refresh();

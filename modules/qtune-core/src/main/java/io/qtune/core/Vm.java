@@ -544,7 +544,7 @@ public final class Vm implements AutoCloseable {
     return ops.submit(() -> {
       T out = body.get();
       try {
-        reconciler.run();
+        reconciler.run(false); // threads it knows; new ones: the periodic or an explicit pass
       } catch (RuntimeException e) {
         LOG.warn("VM {}: reconcile after the operation failed: {}", name, e.getMessage());
       }
