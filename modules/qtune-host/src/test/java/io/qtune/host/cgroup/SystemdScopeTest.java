@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.qtune.host.proc.ProcessIdentity;
 import io.qtune.testkit.TestTime;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,14 +72,20 @@ class SystemdScopeTest {
                     p.stream().anyMatch(x -> x.startsWith("After=") && x.contains(s)), s + " in " + p));
 
             // another pid's machine is never terminated
-            SystemdScope.terminate(l, pid + 1);
+            ProcessIdentity me = new io.qtune.host.proc.ProcFs(Path.of("/proc")).identity(pid).orElseThrow();
+            SystemdScope.terminate(l, new ProcessIdentity(pid + 1, me.startTime()));
             assertTrue(leader.isAlive());
             assertTrue(run("machinectl", "list", "--no-legend").contains(machine));
+            // nor the machine of a later process that took the pid of the one we mean (the same pid,
+            // another start time: the QEMU we release is gone and its pid was reused)
+            SystemdScope.terminate(l, new ProcessIdentity(pid, me.startTime() - 1));
+            assertTrue(leader.isAlive(), "a later process at the same pid keeps its machine");
+            assertTrue(run("machinectl", "list", "--no-legend").contains(machine));
 
-            SystemdScope.terminate(l, pid);
+            SystemdScope.terminate(l, me);
             assertTrue(leader.waitFor(SLOW.toMillis(), TimeUnit.MILLISECONDS), "machined stopped the scope's leader");
             awaitGone(machine);
-            SystemdScope.terminate(l, pid); // NoSuchMachine: not an error
+            SystemdScope.terminate(l, me); // NoSuchMachine: not an error
         } finally {
             leader.destroyForcibly();
             leader.waitFor(SLOW.toMillis(), TimeUnit.MILLISECONDS);
@@ -106,7 +113,8 @@ class SystemdScopeTest {
                 assertTrue(p.contains("Description=qtune VM " + l.machine().value()), p.toString());
                 assertFalse(run("machinectl", "list", "--no-legend").contains(l.machine().value()));
                 assertTrue(SystemdScope.saidNoMachined(), "the fallback is logged (once: a flag, not per VM)");
-                SystemdScope.terminate(l, (int) leader.pid()); // no machined: nothing to terminate
+                SystemdScope.terminate(l, new io.qtune.host.proc.ProcFs(Path.of("/proc")).identity((int) leader.pid())
+                        .orElseThrow()); // no machined: nothing to terminate
                 assertTrue(leader.isAlive());
                 leader.destroyForcibly().waitFor(SLOW.toMillis(), TimeUnit.MILLISECONDS);
                 Path dir = systemdMount(host).resolve(l.scopePath().substring(1));
