@@ -71,6 +71,7 @@ final class Launch {
     }
     StateDir state = qtune.state();
     Process p = null;
+    io.qtune.host.proc.ProcessIdentity started = null;
     DomainCgroup domain = null;
     QmpClient qmp = null;
     Path ownLog = null; // the log this launch made (not one the caller named, nor a running VM's)
@@ -107,8 +108,9 @@ final class Launch {
           throw new OperationFailedException("cannot start " + args.get(0) + ": " + e.getMessage(), e);
         }
         int pid = (int) p.pid();
-        long start = qtune.proc().identity(pid).map(io.qtune.host.proc.ProcessIdentity::startTime)
+        started = qtune.proc().identity(pid)
             .orElseThrow(() -> new OperationFailedException("the launched process " + pid + " is gone"));
+        long start = started.startTime();
         layout = qtune.newLayoutFor(spec.name());
         state.write(new StateDir.Entry(spec.name(), pid, start, socket.toString(), layout.domainPath(), true));
         domain = qtune.backend().createDomain(layout, pid);
@@ -136,7 +138,7 @@ final class Launch {
         throw new OperationFailedException("launching VM '" + spec.name() + "' failed: " + cause.getMessage(), cause);
       }
       String lastLines = tail(log); // the log goes with the rest: its tail is in this message
-      abort(p, domain, layout, qmp, socket, ownLog);
+      abort(p, started, domain, layout, qmp, socket, ownLog);
       String exit = p.isAlive() ? "" : " (QEMU exited with status " + p.exitValue() + ": " + lastLines + ")";
       if (cause instanceof InvalidInputException inv) {
         throw inv;
@@ -188,7 +190,7 @@ final class Launch {
         + options.startTimeout().toSeconds() + " s", last);
   }
 
-  private void abort(Process p, DomainCgroup domain, CgroupLayout layout, QmpClient qmp, Path socket, Path ownLog) {
+  private void abort(Process p, io.qtune.host.proc.ProcessIdentity started, DomainCgroup domain, CgroupLayout layout, QmpClient qmp, Path socket, Path ownLog) {
     p.destroyForcibly();
     try {
       p.waitFor(10, TimeUnit.SECONDS);
@@ -205,7 +207,8 @@ final class Launch {
           : layout == null ? null : qtune.backend().open(layout).orElse(null);
       if (made != null) {
         try {
-          made.release((int) p.pid());
+          // no identity: QEMU died before its start time was read (and before its group was made)
+          made.release(started != null ? started : new io.qtune.host.proc.ProcessIdentity((int) p.pid(), -1));
         } catch (RuntimeException e) {
           LOG.warn("launch rollback: removing {} failed: {}", made.layout().domainPath(), e.toString());
         }

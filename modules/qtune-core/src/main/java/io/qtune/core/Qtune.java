@@ -192,7 +192,7 @@ public final class Qtune implements AutoCloseable {
           continue;
         }
         d.ifPresent(g -> {
-          g.release(e.pid());
+          g.release(new io.qtune.host.proc.ProcessIdentity(e.pid(), e.startTime()));
           removed.add(e.domainPath());
         });
         state.forget(e.name());

@@ -521,7 +521,7 @@ public final class Vm implements AutoCloseable {
     try (var lock = qtune.state().lock()) {
       DomainCgroup d = domain;
       if (d != null) {
-        d.release(pid);
+        d.release(identity);
         domain = null;
       }
       // only our own record: a later VM of the same name may have been recorded since

@@ -98,14 +98,14 @@ public final class DomainCgroup extends CpuCgroup {
     }
 
     /**
-     * The end of a VM whose QEMU ({@code pid}) is gone: removes the group and everything below it,
+     * The end of a VM whose QEMU ({@code qemu}) is gone: removes the group and everything below it,
      * then, on a systemd host, terminates its machine as libvirt does (machined drops the machine
-     * and stops the scope; only the machine {@code pid} led).
+     * and stops the scope; only the machine {@code qemu} led).
      */
-    public void release(int pid) {
+    public void release(io.qtune.host.proc.ProcessIdentity qemu) {
         remove();
         if (layout.systemd()) {
-            SystemdScope.terminate(layout, pid);
+            SystemdScope.terminate(layout, qemu);
         }
     }
 

@@ -1,12 +1,15 @@
 package io.qtune.host.cgroup;
 
 import io.qtune.host.cgroup.SystemdBus.Property;
+import io.qtune.host.proc.ProcFs;
+import io.qtune.host.proc.ProcessIdentity;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.freedesktop.dbus.DBusPath;
 import org.freedesktop.dbus.exceptions.DBusExecutionException;
@@ -33,6 +36,9 @@ public final class SystemdScope {
     static final String SERVICE = "qtune";
     /** libvirt-guests.service's ordering point: VMs are stopped before it is reached at shutdown. */
     static final String BEFORE = "virt-guest-shutdown.target";
+
+    /** machined names leaders by pid: the start time read here tells a reused pid apart. */
+    private static final ProcFs PROC = new ProcFs(Path.of("/proc"));
 
     /** Test seam: the bus name machined is looked up under (another name simulates its absence). */
     static volatile String machinedName = SystemdBus.MACHINED;
@@ -103,12 +109,14 @@ public final class SystemdScope {
 
     /**
      * libvirt's virSystemdTerminateMachine when the VM is gone: machined stops the scope and forgets
-     * the machine. Only the machine whose leader was {@code pid}: a later VM under the same machine
-     * name is left alone. An unknown machine (machined already dropped it with the empty scope, or
+     * the machine. Only the machine whose leader was {@code qemu}: a later VM under the same machine
+     * name is left alone, also when its leader took {@code qemu}'s pid (a pid is reused, the pid and
+     * start time are not). An unknown machine (machined already dropped it with the empty scope, or
      * there is no machined) is not an error. Best effort: a failure is logged, never thrown.
      */
-    public static void terminate(CgroupLayout layout, int pid) {
+    public static void terminate(CgroupLayout layout, ProcessIdentity qemu) {
         String machine = layout.machine().value();
+        int pid = qemu.pid();
         try (SystemdBus bus = SystemdBus.open()) {
             if (!bus.available(machinedName)) {
                 return;
@@ -125,6 +133,12 @@ public final class SystemdScope {
             Object leader = bus.properties(machinedName, path).Get("org.freedesktop.machine1.Machine", "Leader");
             if (!(leader instanceof UInt32 u) || u.intValue() != pid) {
                 LOG.info("machine {} is led by pid {} now, not {}: left alone", machine, leader, pid);
+                return;
+            }
+            Optional<ProcessIdentity> now = PROC.identity(pid);
+            if (now.isPresent() && !now.get().equals(qemu)) {
+                LOG.info("machine {} is led by pid {}, a process started after the VM's QEMU: left alone", machine,
+                        pid);
                 return;
             }
             bus.machined().TerminateMachine(machine);
