@@ -93,6 +93,15 @@ public final class Bench {
             rows.add(Row.info("3", "vcpupin through `./qtune` one-shot (JVM start + connect + discovery + pin)",
                 cli.oneShot().format(), oneVirsh == null ? "–" : "one virsh vcpupin: " + oneVirsh.format(),
                 oneVirsh == null ? "–" : String.format("%.1f× virsh's time", cli.oneShot().median() / oneVirsh.median())));
+            rows.add(Row.absolute("3", "… `./qtune --direct` one-shot vcpupin, wall time against the goal",
+                cli.oneShot(), "JVM start floor (`java -version`, the launcher's flags)", cli.jvmFloor(), 250));
+            if (cli.viaDaemon() != null) {
+              rows.add(Row.absolute("3", "… `./qtune` one-shot vcpupin through `qtune daemon` (its socket, no QMP)",
+                  cli.viaDaemon(), "JVM start floor", cli.jvmFloor(), 150));
+            } else {
+              rows.add(Row.info("3", "… `./qtune` one-shot through `qtune daemon`", "not measured",
+                  "the daemon is not built (mvn -B -ntp package -DskipTests)", "–"));
+            }
             rows.add(Row.info("3", "vcpupin as a line of `./qtune shell` (one JVM, one connection)",
                 cli.shellPerLine().format(), (virshLine == null ? "" : "virsh shell line: " + virshLine.format() + "; ")
                     + "empty qtune shell " + cli.shellEmpty().format(),

@@ -16,7 +16,12 @@ import java.util.concurrent.TimeUnit;
  * difference between a shell of N lines and an empty shell, divided by N).
  */
 final class CliBench {
-  record Result(Sample oneShot, Sample shellPerLine, Sample shellEmpty) {}
+  /**
+   * @param oneShot {@code ./qtune --direct} one process per pin
+   * @param viaDaemon the same verb through {@code ./qtune daemon}'s socket (null: the daemon is not built)
+   * @param jvmFloor {@code java -version} with the launcher's flags: the JVM start no Java CLI can beat
+   */
+  record Result(Sample oneShot, Sample shellPerLine, Sample shellEmpty, Sample viaDaemon, Sample jvmFloor) {}
 
   private final Path repo;
   private final Path dir;
@@ -34,15 +39,36 @@ final class CliBench {
 
   Result run() throws IOException, InterruptedException {
     Path state = Files.createDirectories(dir.resolve("cli-state"));
-    try (QemuVm qemu = QemuVm.start(dir, "cli", 2, 64, 1)) {
-      List<String> base = List.of(repo.resolve("qtune").toString(), "--qmp", qemu.socket().toString(),
+    Path daemonJar = daemonJar();
+    try (QemuVm qemu = QemuVm.start(dir, "cli", 2, 64, 1);
+        QemuVm dq = daemonJar == null ? null : QemuVm.start(dir, "clid", 2, 64, 1);
+        BenchDaemon daemon = daemonJar == null ? null
+            : BenchDaemon.start(repo, dir.resolve("daemon"), partition, dq.socket(), "clid")) {
+      // --direct: a daemon at the default socket must not turn this row into the daemon's
+      List<String> base = List.of(repo.resolve("qtune").toString(), "--direct", "--qmp", qemu.socket().toString(),
           "--partition", partition, "--state-dir", state.toString());
+      List<String> viaDaemon = daemon == null ? null
+          : List.of(repo.resolve("qtune").toString(), "--socket", daemon.socket().toString(), "--state-dir",
+              daemon.stateDir().toString(), "--name", "clid"); // the daemon serves a command of its own state dir
+      List<String> floor = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-version");
       String last = String.valueOf(ncpu - 1);
       exec(base, List.of("vcpupin", "0", last), null); // places the VM (first live op) and warms the page cache
+      if (viaDaemon != null) {
+        exec(viaDaemon, List.of("vcpupin", "0", last), null);
+      }
       int oneShots = quick ? 5 : 20;
       List<Long> one = new ArrayList<>();
+      List<Long> through = new ArrayList<>();
+      List<Long> jvm = new ArrayList<>();
       for (int i = 0; i < oneShots; i++) {
-        one.add(exec(base, List.of("vcpupin", "0", i % 2 == 0 ? "0" : last), null));
+        // in turns, so a change of the machine's load touches all three alike
+        List<String> pin = List.of("vcpupin", "0", i % 2 == 0 ? "0" : last);
+        one.add(exec(base, pin, null));
+        if (viaDaemon != null) {
+          through.add(exec(viaDaemon, pin, null));
+        }
+        jvm.add(exec(floor, List.of(), null));
       }
       int lines = quick ? 50 : 500;
       StringBuilder script = new StringBuilder();
@@ -57,7 +83,18 @@ final class CliBench {
         empty.add(e);
         perLine.add(Math.max(0, (full - e) / lines));
       }
-      return new Result(Sample.of(one), Sample.of(perLine), Sample.of(empty));
+      return new Result(Sample.of(one), Sample.of(perLine), Sample.of(empty),
+          through.isEmpty() ? null : Sample.of(through), Sample.of(jvm));
+    }
+  }
+
+  private Path daemonJar() throws IOException {
+    Path target = repo.resolve("modules/qtune-daemon/target");
+    if (!Files.isDirectory(target)) {
+      return null;
+    }
+    try (var s = Files.list(target)) {
+      return s.filter(p -> p.getFileName().toString().matches("qtune-daemon-.*\\.jar")).findFirst().orElse(null);
     }
   }
 
@@ -66,7 +103,7 @@ final class CliBench {
     cmd.addAll(args);
     long t0 = System.nanoTime();
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        .redirectOutput(dir.resolve("exec.out").toFile()).start();
     try (OutputStream in = p.getOutputStream()) {
       if (stdin != null) {
         in.write(stdin.getBytes(StandardCharsets.UTF_8));
@@ -77,7 +114,7 @@ final class CliBench {
       throw new IllegalStateException("./qtune " + args + " did not finish in 120 s");
     }
     if (p.exitValue() != 0) {
-      throw new IllegalStateException("./qtune " + args + " exited " + p.exitValue());
+      throw new IllegalStateException(cmd + " exited " + p.exitValue() + ": " + Files.readString(dir.resolve("exec.out")));
     }
     return System.nanoTime() - t0;
   }

@@ -22,6 +22,17 @@ public record Row(String section, String what, String qtune, String baseline, St
         String.format("≤ %.1f×", goalRatio), verdict);
   }
 
+  /**
+   * A row whose goal is an absolute time ({@code goalMs}, a median), shown beside a floor measured in
+   * the same run (the ratio says how much of it is the floor's).
+   */
+  public static Row absolute(String section, String what, Sample q, String floorName, Sample floor, double goalMs) {
+    double ms = q.median() / 1e6;
+    String verdict = ms <= goalMs ? "met" : String.format("missed: %.0f ms", ms);
+    return new Row(section, what, q.format(), floorName + ": " + floor.format(),
+        String.format("%.2f× the floor", q.median() / floor.median()), String.format("≤ %.0f ms", goalMs), verdict);
+  }
+
   /** A row with no goal: informational. */
   public static Row info(String section, String what, String qtune, String baseline, String ratio) {
     return new Row(section, what, qtune, baseline, ratio, "–", "–");
