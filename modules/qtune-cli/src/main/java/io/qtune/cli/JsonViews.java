@@ -2,6 +2,7 @@ package io.qtune.cli;
 
 import io.qtune.core.Drift;
 import io.qtune.core.IothreadInfo;
+import io.qtune.core.RecordViews;
 import io.qtune.core.SchedInfo;
 import io.qtune.core.ThreadPlacement;
 import io.qtune.core.VcpuInfo;
@@ -16,7 +17,9 @@ import java.util.Map;
 
 /**
  * The {@code --json} documents: snake_case keys, CPU sets in the kernel's list format
- * ({@code "0-1,3"}), times in nanoseconds, null where there is nothing to read.
+ * ({@code "0-1,3"}), times in nanoseconds, null where there is nothing to read. The library's
+ * records are {@link RecordViews}' (the daemon's bodies are too); the host's and virsh's shapes
+ * are here.
  */
 final class JsonViews {
   private JsonViews() {}
@@ -56,29 +59,11 @@ final class JsonViews {
   }
 
   static List<Map<String, Object>> vcpuInfo(List<VcpuInfo> vcpus) {
-    List<Map<String, Object>> out = new ArrayList<>();
-    for (VcpuInfo v : vcpus) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("vcpu", v.vcpu());
-      m.put("tid", v.tid() > 0 ? v.tid() : null);
-      m.put("cpu", v.cpu() >= 0 ? v.cpu() : null);
-      m.put("state", v.state());
-      m.put("cpu_time_ns", v.cpuTimeNs());
-      m.put("affinity", v.affinity().toList());
-      out.add(m);
-    }
-    return out;
+    return RecordViews.vcpus(vcpus);
   }
 
   static List<Map<String, Object>> vcpuPins(Map<Integer, CpuSet> pins) {
-    List<Map<String, Object>> out = new ArrayList<>();
-    pins.forEach((vcpu, cpus) -> {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("vcpu", vcpu);
-      m.put("affinity", cpus.toList());
-      out.add(m);
-    });
-    return out;
+    return RecordViews.vcpuPins(pins);
   }
 
   static Map<String, Object> emulatorPin(CpuSet cpus) {
@@ -86,14 +71,7 @@ final class JsonViews {
   }
 
   static Map<String, Object> iothread(IothreadInfo io) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("id", io.id());
-    m.put("tid", io.tid());
-    m.put("affinity", io.affinity().toList());
-    m.put("poll_max_ns", io.pollMaxNs());
-    m.put("poll_grow", io.pollGrow());
-    m.put("poll_shrink", io.pollShrink());
-    return m;
+    return RecordViews.iothread(io);
   }
 
   static List<Map<String, Object>> iothreadInfo(List<IothreadInfo> iothreads) {
@@ -107,43 +85,14 @@ final class JsonViews {
   }
 
   static List<Map<String, Object>> threads(List<ThreadPlacement> threads) {
-    List<Map<String, Object>> out = new ArrayList<>();
-    for (ThreadPlacement t : threads) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("tid", t.tid());
-      m.put("comm", t.comm());
-      m.put("role", t.role());
-      m.put("group", t.group());
-      m.put("affinity", t.affinity().toList());
-      m.put("last_cpu", t.lastCpu());
-      m.put("cpu_time_ns", t.cpuTimeNs());
-      m.put("state", String.valueOf(t.state()));
-      m.put("want_group", t.wantGroup());
-      m.put("want_affinity", t.wantAffinity() == null ? null : t.wantAffinity().toList());
-      m.put("stray", t.stray());
-      out.add(m);
-    }
-    return out;
+    return RecordViews.threads(threads);
   }
 
   static List<Map<String, Object>> drift(List<Drift> drift) {
-    List<Map<String, Object>> out = new ArrayList<>();
-    for (Drift d : drift) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("what", d.what());
-      m.put("expected", d.expected());
-      m.put("actual", d.actual());
-      out.add(m);
-    }
-    return out;
+    return RecordViews.drift(drift);
   }
 
   static Map<String, Object> vm(Vm vm) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("name", vm.name());
-    m.put("pid", vm.pid());
-    m.put("qmp_socket", vm.qmp().socketPath().toString());
-    m.put("domain_path", vm.domainPath());
-    return m;
+    return RecordViews.vm(vm);
   }
 }

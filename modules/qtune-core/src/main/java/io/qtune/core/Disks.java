@@ -85,6 +85,13 @@ final class Disks {
     proto.put("filename", file.toAbsolutePath().toString());
     UndoLog undo = new UndoLog();
     try {
+      // a target qtune attached already is bad input, refused before any change (QEMU would refuse
+      // the second blockdev-add only after asking, as a failed operation)
+      List<String> present = attached(qmp);
+      if (present.contains(target)) {
+        throw new InvalidInputException("disk '" + target + "' is attached already (attached: "
+            + String.join(", ", present) + ")");
+      }
       // where the device goes is settled before the first change: no free port is bad input
       Optional<String> bus = PciHotplug.busFor(qmp, "disk '" + target + "'");
       qmp.blockdevAdd(proto).join();

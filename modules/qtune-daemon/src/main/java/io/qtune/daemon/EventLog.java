@@ -58,6 +58,11 @@ public final class EventLog {
     return () -> subscribers.remove(subscriber);
   }
 
+  /** How many streams are subscribed now. */
+  public int subscribers() {
+    return subscribers.size();
+  }
+
   public synchronized long lastSeq() {
     return seq;
   }

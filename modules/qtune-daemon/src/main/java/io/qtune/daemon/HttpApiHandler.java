@@ -5,7 +5,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -181,19 +180,14 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     head.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
     HttpUtil.setTransferEncodingChunked(head, true);
     ctx.writeAndFlush(head);
-    Runnable unsubscribe = events.subscribe(since, e -> {
-      byte[] line = (new String(Json.bytes(Views.event(e)), StandardCharsets.UTF_8) + "\n").getBytes(StandardCharsets.UTF_8);
-      ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(line)));
-    });
+    // bounded per subscriber and written only while the connection is writable (docs/daemon.md)
+    EventStream stream = new EventStream(ctx.channel(), EventStream.BACKLOG);
+    ctx.pipeline().addFirst("event-stream", stream);
+    Runnable unsubscribe = events.subscribe(since, stream);
+    stream.unsubscribeWith(unsubscribe);
     ctx.channel().closeFuture().addListener(x -> unsubscribe.run());
-    // keep reading so the client's close is seen; anything it sends on this connection is dropped
+    // keep reading so the client's close is seen; the stream drops anything it sends
     ctx.channel().config().setAutoRead(true);
-    ctx.pipeline().addFirst("drop-after-stream", new io.netty.channel.ChannelInboundHandlerAdapter() {
-      @Override
-      public void channelRead(ChannelHandlerContext c, Object msg) {
-        io.netty.util.ReferenceCountUtil.release(msg);
-      }
-    });
   }
 
   @Override
