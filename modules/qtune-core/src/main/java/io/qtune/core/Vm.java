@@ -410,6 +410,13 @@ public final class Vm implements AutoCloseable {
     return t;
   }
 
+  /** {@link #refreshIothreads()} from a {@code query-iothreads} the caller sent (pipelined). */
+  VmThreads refreshIothreads(CompletableFuture<List<io.qtune.qmp.model.IothreadInfo>> query) {
+    VmThreads t = qtune.discovery().refreshIothreads(query.join(), threads);
+    threads = t;
+    return t;
+  }
+
   /** After a rollback: QEMU's threads as they are now, if QEMU still answers. */
   private void refreshQuietly() {
     try {
