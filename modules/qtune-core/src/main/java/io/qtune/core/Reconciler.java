@@ -125,8 +125,7 @@ final class Reconciler {
   /**
    * @param rediscover whether a task the last discovery did not see makes QMP be asked again; the
    *     pass that ends a live operation says no (it is best effort and must not add a QMP exchange
-   *     that can fail after the operation succeeded): such a task waits for the periodic or an
-   *     explicit pass
+   *     that can fail after the operation succeeded) and is {@link #afterOperation}
    */
   List<ThreadMove> run(boolean rediscover) {
     DomainCgroup d = vm.domain();

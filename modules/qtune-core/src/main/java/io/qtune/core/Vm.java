@@ -551,7 +551,7 @@ public final class Vm implements AutoCloseable {
     return ops.submit(() -> {
       T out = body.get();
       try {
-        reconciler.run(false); // threads it knows; new ones: the periodic or an explicit pass
+        reconciler.run(false); // a task listing; reads only when a thread was born since
       } catch (RuntimeException e) {
         LOG.warn("VM {}: reconcile after the operation failed: {}", name, e.getMessage());
       }
