@@ -36,8 +36,11 @@ public final class VmIothreads {
         throw new InvalidInputException("invalid value of " + spec.id() + " for iothread_id");
       }
       VmThreads known = vm.threads();
-      if (known.iothread(spec.id()) != null && vm.refreshIothreads().iothread(spec.id()) != null) {
-        // known from the last discovery and confirmed by QEMU (it may have gone behind our back)
+      // asked first only when the last discovery knows the id (it may have gone behind our back),
+      // or when the VM is not placed yet: placing it before QEMU refuses the id would change
+      // something for bad input
+      if ((known.iothread(spec.id()) != null || !vm.placed())
+          && vm.refreshIothreads().iothread(spec.id()) != null) {
         throw alreadyUsed(spec.id());
       }
       known = vm.threads();
