@@ -32,14 +32,7 @@ public final class MetricsBench {
     List<QemuVm> qemus = new ArrayList<>();
     try (BenchPartition partition = new BenchPartition()) {
       long s0 = System.nanoTime();
-      for (int i = 0; i < count; i += 10) {
-        List<QemuVm> batch = new ArrayList<>();
-        for (int k = i; k < Math.min(count, i + 10); k++) {
-          batch.add(QemuVm.startAsync(dir, "m" + k, 2, 16, 1));
-        }
-        qemus.addAll(batch);
-        batch.forEach(QemuVm::awaitSocket);
-      }
+      QemuVm.startMany(dir, "m", count, 2, 16, qemus, 1);
       out("vms", count);
       out("start_ns", System.nanoTime() - s0);
       Path state = Files.createDirectories(dir.resolve("state"));

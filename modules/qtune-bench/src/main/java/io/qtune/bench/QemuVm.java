@@ -48,6 +48,24 @@ public final class QemuVm implements AutoCloseable {
     return vm;
   }
 
+  /**
+   * Starts {@code count} paused QEMUs named {@code prefix0..}, ten at a time (each batch waits for
+   * its sockets before the next starts, so 2 cores are not swamped), and adds each to {@code into}
+   * as it starts, so a caller's cleanup sees every one even if a later start fails.
+   */
+  public static void startMany(Path dir, String prefix, int count, int smp, int memMb, List<QemuVm> into,
+      int... iothreads) {
+    for (int i = 0; i < count; i += 10) {
+      List<QemuVm> batch = new java.util.ArrayList<>();
+      for (int k = i; k < Math.min(count, i + 10); k++) {
+        QemuVm vm = startAsync(dir, prefix + k, smp, memMb, iothreads);
+        batch.add(vm);
+        into.add(vm);
+      }
+      batch.forEach(QemuVm::awaitSocket);
+    }
+  }
+
   /** Starts QEMU paused without waiting for the socket (for starting many at once). */
   public static QemuVm startAsync(Path dir, String name, int smp, int memMb, int... iothreads) {
     Path socket = dir.resolve(name + ".qmp");

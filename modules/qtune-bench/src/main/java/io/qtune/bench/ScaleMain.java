@@ -29,14 +29,7 @@ public final class ScaleMain {
     List<Vm> vms = new ArrayList<>();
     try (BenchPartition partition = new BenchPartition()) {
       long s0 = System.nanoTime();
-      for (int i = 0; i < count; i += 10) {
-        List<QemuVm> batch = new ArrayList<>();
-        for (int k = i; k < Math.min(count, i + 10); k++) {
-          batch.add(QemuVm.startAsync(dir, "s" + k, 1, 32));
-        }
-        qemus.addAll(batch);
-        batch.forEach(QemuVm::awaitSocket);
-      }
+      QemuVm.startMany(dir, "s", count, 1, 32, qemus);
       out("start_ns", System.nanoTime() - s0);
       Path state = Files.createDirectories(dir.resolve("scale-state"));
       try (Qtune qtune = Qtune.create(QtuneOptions.defaults().withPartition(partition.partition()).withStateDir(state))) {

@@ -48,7 +48,11 @@ final class Discovery {
 
   /** Only the iothreads (iothread add/delete need nothing else): one QMP round trip. */
   VmThreads refreshIothreads(QmpClient qmp, VmThreads t) {
-    List<IothreadInfo> ios = qmp.queryIothreads().join();
+    return refreshIothreads(qmp.queryIothreads().join(), t);
+  }
+
+  /** {@link #refreshIothreads(QmpClient, VmThreads)} from an answer to a query already sent. */
+  VmThreads refreshIothreads(List<IothreadInfo> ios, VmThreads t) {
     List<CpuInfoFast> cpus = new java.util.ArrayList<>();
     for (VcpuThread v : t.vcpus()) {
       // vCPUs as known; TCG's shared thread is stood in for by the pid, classified the same way

@@ -212,11 +212,24 @@ final class Disks {
    * timeout or a closed connection is {@link OperationFailedException}, so the iothread stays.
    */
   static List<String> usersOf(QmpClient qmp, String iothreadId) {
+    return usersOf(qmp, iothreadId, listDevices(qmp));
+  }
+
+  private static final List<String> CONTAINERS = List.of("/machine/peripheral", "/machine/peripheral-anon");
+
+  /**
+   * Sends the two device listings {@link #usersOf(QmpClient, String, List)} reads, without waiting:
+   * a caller sends them behind its own query, so both answers cost one round trip.
+   */
+  static List<CompletableFuture<JsonNode>> listDevices(QmpClient qmp) {
+    return CONTAINERS.stream().map(c -> qmp.execute("qom-list", Map.of("path", c))).toList();
+  }
+
+  /** {@link #usersOf(QmpClient, String)} on listings already sent by {@link #listDevices}. */
+  static List<String> usersOf(QmpClient qmp, String iothreadId, List<CompletableFuture<JsonNode>> lists) {
     // both containers are listed at once, then every device's iothread read at once: pipelined on
     // the one connection, so the check waits about one round trip per step, not one per command
-    List<String> containers = List.of("/machine/peripheral", "/machine/peripheral-anon");
-    List<CompletableFuture<JsonNode>> lists = containers.stream()
-        .map(c -> qmp.execute("qom-list", Map.of("path", c))).toList();
+    List<String> containers = CONTAINERS;
     Map<String, String> labels = new LinkedHashMap<>();
     for (int i = 0; i < containers.size(); i++) {
       String container = containers.get(i);

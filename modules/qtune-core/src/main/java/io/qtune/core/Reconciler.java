@@ -44,6 +44,8 @@ final class Reconciler {
   }
 
   private final Vm vm;
+  /** Threads unknown to the last discovery that a pass ending an operation has judged already. */
+  private final Set<Integer> settled = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   Reconciler(Vm vm) {
     this.vm = vm;
@@ -123,8 +125,7 @@ final class Reconciler {
   /**
    * @param rediscover whether a task the last discovery did not see makes QMP be asked again; the
    *     pass that ends a live operation says no (it is best effort and must not add a QMP exchange
-   *     that can fail after the operation succeeded): such a task waits for the periodic or an
-   *     explicit pass
+   *     that can fail after the operation succeeded) and is {@link #afterOperation}
    */
   List<ThreadMove> run(boolean rediscover) {
     DomainCgroup d = vm.domain();
@@ -135,15 +136,18 @@ final class Reconciler {
     int pid = vm.pid();
     VmThreads t = vm.threads();
     List<Integer> tasks = proc.tasks(pid);
+    List<Seen> strays;
     if (!rediscover) {
-      Set<Integer> known = known(t);
-      tasks = tasks.stream().filter(known::contains).toList();
-    } else if (!known(t).containsAll(tasks)) {
-      // a thread born since the last discovery may be a vCPU or iothread another qtune process
-      // added: its role comes from QEMU, not from a guess
-      t = vm.refresh();
+      strays = afterOperation(d, t, tasks);
+    } else {
+      if (!known(t).containsAll(tasks)) {
+        // a thread born since the last discovery may be a vCPU or iothread another qtune process
+        // added: its role comes from QEMU, not from a guess
+        t = vm.refresh();
+      }
+      settled.clear();
+      strays = read(t, tasks).stream().filter(Seen::stray).toList();
     }
-    List<Seen> strays = read(t, tasks).stream().filter(Seen::stray).toList();
     if (strays.isEmpty()) {
       return List.of();
     }
@@ -154,6 +158,49 @@ final class Reconciler {
       int failed = undo.rollback();
       throw vm.failure("moving the stray threads of VM '" + vm.name() + "' back failed", e, failed);
     }
+  }
+
+  /**
+   * The pass that ends a live operation: one listing of QEMU's tasks against the threads the last
+   * discovery knows. Nothing else is read unless a thread was born since (the operation placed
+   * what it touched; a known thread moved behind qtune's back is the periodic or an explicit pass's
+   * to put back). A newborn sitting in a vCPU's or iothread's group while that role's own thread is
+   * alive was spawned by it (a group holds one such thread): it is a worker and goes to
+   * {@code emulator}, with the known threads read beside it. Any other newborn waits for a pass
+   * that asks QEMU its role. Each newborn is judged once.
+   */
+  private List<Seen> afterOperation(DomainCgroup d, VmThreads t, List<Integer> tasks) {
+    Set<Integer> known = known(t);
+    settled.retainAll(tasks);
+    List<Integer> born = tasks.stream().filter(x -> !known.contains(x) && !settled.contains(x)).toList();
+    if (born.isEmpty()) {
+      return List.of();
+    }
+    settled.addAll(born);
+    ProcFs proc = vm.qtune().proc();
+    Map<String, Integer> owners = new HashMap<>();
+    for (Placer.Target target : Placer.targets(t, vm.tuning())) {
+      if (!target.name().equals(ThreadGroupName.emulator()) && target.tids().size() == 1) {
+        owners.put(d.layout().threadPath(target.name()), target.tids().get(0));
+      }
+    }
+    List<Integer> judged = new ArrayList<>(tasks.stream().filter(known::contains).toList());
+    judged.addAll(born);
+    List<Seen> out = new ArrayList<>();
+    for (Seen s : read(t, judged)) {
+      if (!s.stray()) {
+        continue;
+      }
+      if (known.contains(s.tid())) {
+        out.add(s);
+        continue;
+      }
+      Integer owner = owners.get(s.group());
+      if (owner != null && owner != s.tid() && proc.isTaskOf(vm.pid(), owner)) {
+        out.add(s);
+      }
+    }
+    return out;
   }
 
   private List<ThreadMove> move(DomainCgroup d, int pid, List<Seen> strays, UndoLog undo) {

@@ -410,6 +410,13 @@ public final class Vm implements AutoCloseable {
     return t;
   }
 
+  /** {@link #refreshIothreads()} from a {@code query-iothreads} the caller sent (pipelined). */
+  VmThreads refreshIothreads(CompletableFuture<List<io.qtune.qmp.model.IothreadInfo>> query) {
+    VmThreads t = qtune.discovery().refreshIothreads(query.join(), threads);
+    threads = t;
+    return t;
+  }
+
   /** After a rollback: QEMU's threads as they are now, if QEMU still answers. */
   private void refreshQuietly() {
     try {
@@ -544,7 +551,7 @@ public final class Vm implements AutoCloseable {
     return ops.submit(() -> {
       T out = body.get();
       try {
-        reconciler.run(false); // threads it knows; new ones: the periodic or an explicit pass
+        reconciler.run(false); // a task listing; reads only when a thread was born since
       } catch (RuntimeException e) {
         LOG.warn("VM {}: reconcile after the operation failed: {}", name, e.getMessage());
       }

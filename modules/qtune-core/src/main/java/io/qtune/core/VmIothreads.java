@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import io.qtune.qmp.QmpCommandException;
 
 /** A VM's iothreads (virsh iothreadadd, iothreaddel, iothreadinfo). */
 public final class VmIothreads {
@@ -22,36 +24,60 @@ public final class VmIothreads {
     this.vm = vm;
   }
 
-  /** virsh iothreadadd VM ID: object-add, find the new thread, place it with current settings. */
+  /**
+   * virsh iothreadadd VM ID: object-add, find the new thread, place it with current settings. Two
+   * commands, one wait: {@code object-add} and the {@code query-iothreads} that finds the new
+   * thread go out together (QEMU runs them in order). A duplicate id is refused by QEMU itself
+   * before it starts a thread, so nothing is asked before the add.
+   */
   public CompletableFuture<IothreadInfo> add(IothreadSpec spec) {
     return vm.change(() -> {
       if (spec.id() <= 0) {
         throw new InvalidInputException("invalid value of " + spec.id() + " for iothread_id");
       }
-      VmThreads before = vm.refreshIothreads();
-      if (before.iothread(spec.id()) != null) {
-        throw new InvalidInputException("an IOThread is already using iothread_id '" + spec.id() + "'");
+      VmThreads known = vm.threads();
+      // asked first only when the last discovery knows the id (it may have gone behind our back),
+      // or when the VM is not placed yet: placing it before QEMU refuses the id would change
+      // something for bad input
+      if ((known.iothread(spec.id()) != null || !vm.placed())
+          && vm.refreshIothreads().iothread(spec.id()) != null) {
+        throw alreadyUsed(spec.id());
       }
+      known = vm.threads();
       TuningSpec next = SpecEdits.edit(vm.tuning().spec(), b -> {
         List<IothreadSpec> l = new ArrayList<>(b.iothreads);
         l.add(spec);
         b.iothreads = l;
       });
-      ResolvedTuning r = vm.qtune().validator().resolve(next, vm.facts(before));
+      ResolvedTuning r = vm.qtune().validator().resolve(next, vm.facts(known));
       vm.ensurePlaced();
       QmpClient qmp = vm.qmp();
-      qmp.addIothread(Vm.properties(spec)).join();
+      CompletableFuture<Void> added = qmp.addIothread(Vm.properties(spec));
+      var query = qmp.queryIothreads();
+      try {
+        added.join();
+      } catch (CompletionException e) {
+        query.exceptionally(x -> null); // its answer is not needed
+        if (e.getCause() instanceof QmpCommandException q && q.description() != null
+            && q.description().contains("duplicate property")) {
+          // QEMU refuses an id already under /objects before it creates anything
+          throw alreadyUsed(spec.id());
+        }
+        throw e;
+      }
       UndoLog undo = new UndoLog();
       undo.add("object-add iothread" + spec.id(), () -> qmp.objectDel("iothread" + spec.id()).join());
       try {
-        VmThreads after = vm.refreshIothreads();
-        if (after.iothreads().size() != before.iothreads().size() + 1) {
-          throw new OperationFailedException("got wrong number of IOThread ids from QEMU monitor. got "
-              + after.iothreads().size() + ", wanted " + (before.iothreads().size() + 1));
-        }
+        VmThreads after = vm.refreshIothreads(query);
         IothreadThread io = after.iothread(spec.id());
         if (io == null) {
           throw new OperationFailedException("cannot find new IOThread '" + spec.id() + "' in QEMU monitor.");
+        }
+        if (after.iothreads().stream().anyMatch(o -> o.id() != spec.id() && o.tid() == io.tid())
+            || after.vcpus().stream().anyMatch(v -> v.tid() == io.tid())) {
+          // a vCPU's or another iothread's thread cannot be the one object-add just started
+          throw new OperationFailedException("QEMU reports thread " + io.tid() + " for new IOThread '"
+              + spec.id() + "', a thread that existed before it");
         }
         vm.qtune().placer().place(vm.domain(), vm.pid(), List.of(Placer.iothreadTarget(io, r)), undo);
         vm.tuning(r);
@@ -64,19 +90,37 @@ public final class VmIothreads {
     });
   }
 
-  /** virsh iothreaddel VM ID: refused while a disk uses it; object-del, then its group goes. */
+  private static InvalidInputException alreadyUsed(int id) {
+    return new InvalidInputException("an IOThread is already using iothread_id '" + id + "'");
+  }
+
+  /**
+   * virsh iothreaddel VM ID: refused while a disk uses it; object-del, then its group goes. Waits
+   * for QEMU twice (three times when devices exist): {@code query-iothreads} with the device
+   * listings of the disk check; the devices' {@code iothread} properties; {@code object-del} with
+   * the {@code query-iothreads} that checks it.
+   */
   public CompletableFuture<Void> delete(int id) {
     return vm.change(() -> {
       if (id <= 0) {
         throw new InvalidInputException("invalid value of " + id + " for iothread_id");
       }
-      VmThreads before = vm.refreshIothreads();
+      QmpClient qmp = vm.qmp();
+      var query = qmp.queryIothreads();
+      var devices = Disks.listDevices(qmp); // read-only: sent before the answer says the id exists
+      VmThreads before;
+      try {
+        before = vm.refreshIothreads(query);
+      } catch (RuntimeException e) {
+        devices.forEach(f -> f.exceptionally(x -> null));
+        throw e;
+      }
       IothreadThread io = before.iothread(id);
       if (io == null) {
+        devices.forEach(f -> f.exceptionally(x -> null));
         throw new InvalidInputException("cannot find IOThread '" + id + "' in iothreadids list");
       }
-      QmpClient qmp = vm.qmp();
-      List<String> users = Disks.usersOf(qmp, io.qomId());
+      List<String> users = Disks.usersOf(qmp, io.qomId(), devices);
       if (!users.isEmpty()) {
         throw new InvalidInputException("cannot remove IOThread " + id + " since it is being used by disk '"
             + String.join("', '", users) + "'");
@@ -85,6 +129,7 @@ public final class VmIothreads {
       // the domain group), and a failure up to and including object-del puts the group back
       DomainCgroup d = vm.domain();
       UndoLog undo = new UndoLog();
+      CompletableFuture<List<io.qtune.qmp.model.IothreadInfo>> check;
       try {
         Optional<ThreadCgroup> g = d == null ? Optional.empty() : d.findThread(ThreadGroupName.iothread(id));
         if (g.isPresent()) {
@@ -104,7 +149,14 @@ public final class VmIothreads {
           Placer.moveToDomain(d, g.get().threads());
           g.get().remove();
         }
-        qmp.objectDel(io.qomId()).join();
+        CompletableFuture<Void> deleted = qmp.objectDel(io.qomId());
+        check = qmp.queryIothreads(); // behind object-del: its answer is the state after it
+        try {
+          deleted.join();
+        } catch (RuntimeException e) {
+          check.exceptionally(x -> null);
+          throw e;
+        }
       } catch (RuntimeException e) {
         int failed = undo.rollback();
         throw vm.failure("deleting iothread " + id + " failed", e, failed);
@@ -114,7 +166,7 @@ public final class VmIothreads {
         b.iothreads = b.iothreads.stream().filter(s -> s.id() != id).toList();
         b.iothreadpin = b.iothreadpin.stream().filter(p -> p.iothread() != id).toList();
       })));
-      VmThreads after = vm.refreshIothreads();
+      VmThreads after = vm.refreshIothreads(check);
       if (after.iothreads().size() != before.iothreads().size() - 1) {
         throw new OperationFailedException("got wrong number of IOThread ids from QEMU monitor. got "
             + after.iothreads().size() + ", wanted " + (before.iothreads().size() - 1));

@@ -95,6 +95,28 @@ class LiveOpsTest {
     assertEquals("0", vm.pins().emulator().join().toList());
   }
 
+  /**
+   * iothreadadd asks QEMU nothing before its object-add (issue 15): an iothread added behind qtune's
+   * back is refused by QEMU's own answer, with libvirt's message, and nothing changes.
+   */
+  @Test
+  void iothreadAddTrustsQemusAnswerOverItsLastDiscovery() {
+    vm.qmp().addIothread(io.qtune.qmp.model.IothreadProperties.of("iothread4")).join();
+    int behind = tid("IO iothread4");
+    var before = CgroupDump.of(sandbox.dirs());
+    CompletionException e = assertThrows(CompletionException.class,
+        () -> vm.iothreads().add(IothreadSpec.of(4)).join());
+    assertInstanceOf(InvalidInputException.class, e.getCause());
+    assertTrue(e.getCause().getMessage().contains("an IOThread is already using iothread_id '4'"),
+        e.getCause().getMessage());
+    assertEquals(before, CgroupDump.of(sandbox.dirs()), "nothing changed");
+    assertEquals(behind, tid("IO iothread4"), "the iothread added behind qtune's back stays");
+    assertFalse(v.existsAnywhere(d + "/iothread4"));
+    IothreadInfo five = vm.iothreads().add(IothreadSpec.of(5)).join();
+    assertEquals(tid("IO iothread5"), five.tid());
+    assertEquals(List.of(five.tid()), v.threads(d + "/iothread5"));
+  }
+
   @Tag("lanes")
   @Test
   void iothreadAddPinDelete() {
