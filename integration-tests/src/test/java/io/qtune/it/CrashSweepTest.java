@@ -197,8 +197,6 @@ class CrashSweepTest {
   }
 
   @Test
-  @Disabled("open: a launch killed once QEMU runs leaves NAME.qmp and NAME.cli.qmp (QEMU's sockets) in "
-      + "the state directory after QEMU is killed, and gc does not remove them (k=36)")
   void launchKilledAtEveryKernelCallLeavesWhatApplyAndGcCleanUp() throws Exception {
     Path specFile = tmp.resolve("vml.json");
     Files.writeString(specFile, spec("vml"));
