@@ -170,10 +170,10 @@ public final class Qtune implements AutoCloseable {
   }
 
   /**
-   * Removes the domain groups and records of VMs qtune recorded whose QEMU is gone (its pid dead,
-   * or reused by another process: the start time differs); returns the paths removed. A group
-   * qtune has no record of (libvirt's, one another qtune process is creating) is never touched,
-   * nor a group that still holds a process.
+   * Removes the domain groups, records and QEMU sockets ({@link StateDir#removeLeftovers}) of VMs
+   * qtune recorded whose QEMU is gone (its pid dead, or reused by another process: the start time
+   * differs); returns the group paths removed. A group qtune has no record of (libvirt's, one
+   * another qtune process is creating) is never touched, nor a group that still holds a process.
    */
   public List<String> gc() {
     List<String> removed = new ArrayList<>();
@@ -195,6 +195,10 @@ public final class Qtune implements AutoCloseable {
           g.release(e.pid());
           removed.add(e.domainPath());
         });
+        // a QEMU killed with its launcher leaves its sockets: QEMU unlinks them on a clean exit only
+        for (java.nio.file.Path f : state.removeLeftovers(e.name())) {
+          LOG.info("gc: VM {} (pid {}) is gone: removed {}", e.name(), e.pid(), f);
+        }
         state.forget(e.name());
       }
     }
