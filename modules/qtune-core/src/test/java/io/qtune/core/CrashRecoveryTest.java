@@ -1,0 +1,70 @@
+package io.qtune.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.qtune.core.spec.SpecReader;
+import io.qtune.core.testing.TestOptions;
+import io.qtune.testkit.CgroupSandbox;
+import io.qtune.testkit.QemuProcess;
+import io.qtune.testkit.ThreadProbe;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a qtune SIGKILLed mid-apply leaves, made by hand, and a fresh attach of the same QEMU
+ * (CrashSweepTest finds these through the CLI; here they are one fast case each).
+ */
+class CrashRecoveryTest {
+  static final Path CPUSET = Path.of("/sys/fs/cgroup/cpuset");
+
+  @TempDir Path state;
+
+  /**
+   * Killed right after the domain group's mkdirs (crash sweep, apply, k = 4): the record names the
+   * group, which exists in every hierarchy, but its cpuset has no CPUs or memory nodes yet and QEMU
+   * is not in it. The fresh attach must finish the group, not take it as made (its thread groups
+   * would inherit an empty cpuset: EACCES on every pin).
+   */
+  @Test
+  void aDomainGroupKilledBeforeItsCpusetWasFilledIsFinishedByAFreshAttach() throws Exception {
+    assumeTrue(Files.isDirectory(CPUSET) && Files.isDirectory(Path.of("/sys/fs/cgroup/cpu")),
+        "a cgroup v1 host with cpu and cpuset hierarchies (cgroup v1 only: a v1 cpuset group starts empty)");
+    try (CgroupSandbox sb = new CgroupSandbox("crashrec");
+        QemuProcess q = QemuProcess.start("2", 1);
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
+      String part = sb.partition().substring(1) + ".partition";
+      String domainPath = "/" + part + "/qemu-1-vmc.libvirt-qemu";
+      for (Path mount : CgroupSandbox.mounts()) {
+        Path p = Files.createDirectories(mount.resolve(part));
+        if (mount.equals(CPUSET)) {
+          for (String f : List.of("cpuset.cpus", "cpuset.mems")) {
+            Files.writeString(p.resolve(f), Files.readString(CPUSET.resolve(f)).trim());
+          }
+        }
+        Files.createDirectory(p.resolve("qemu-1-vmc.libvirt-qemu")); // and killed here
+      }
+      assertEquals("", Files.readString(CPUSET.resolve(part).resolve("qemu-1-vmc.libvirt-qemu/cpuset.cpus")).trim());
+      long start = qtune.proc().identity(q.pid()).orElseThrow().startTime();
+      qtune.state().write(new StateDir.Entry("vmc", q.pid(), start, q.socket().toString(), domainPath, false));
+
+      Vm vm = qtune.attach(q.socket(), SpecReader.parse("""
+          {"name": "vmc", "vcpupin": [ {"vcpu": 0, "cpuset": "0"}, {"vcpu": 1, "cpuset": "1"} ], "emulatorpin": "1"}
+          """)).join();
+
+      assertEquals(domainPath, vm.domainPath(), "the recorded group is reused, not a second one made");
+      Path dom = CPUSET.resolve(part).resolve("qemu-1-vmc.libvirt-qemu");
+      assertEquals(Files.readString(CPUSET.resolve(part).resolve("cpuset.cpus")).trim(),
+          Files.readString(dom.resolve("cpuset.cpus")).trim());
+      assertEquals("1", Files.readString(dom.resolve("cpuset.memory_migrate")).trim());
+      assertEquals("1", Files.readString(dom.resolve("emulator/cpuset.cpus")).trim());
+      assertEquals("1", ThreadProbe.cpusAllowedList(q.pid(), q.pid()));
+      assertTrue(Files.readString(dom.resolve("emulator/tasks")).lines().anyMatch(l -> l.equals(Integer.toString(q.pid()))),
+          "QEMU's main thread is in the emulator group");
+    }
+  }
+}
