@@ -282,8 +282,10 @@ public final class Qtune implements AutoCloseable {
             .orElseGet(() -> VmName.require(queryName(qmp, pid), "QEMU's -name (pid " + pid + ")"));
     VmThreads threads = discovery.discover(qmp, pid);
     CgroupLayout layout = existing.or(() -> recordedLayout(name, identity)).orElseGet(() -> newLayout(name));
-    // a domain group a killed qtune left half made is made again (the mkdirs that exist are kept)
-    DomainCgroup domain = backend.open(layout).filter(DomainCgroup::whole).orElse(null);
+    // a domain group a killed qtune left half made is made again (the mkdirs that exist are kept);
+    // so is one only the record names: QEMU never got into it, and a qtune killed between its
+    // mkdirs and its first writes left it without CPUs (v1 cpuset starts empty) or memory_migrate
+    DomainCgroup domain = existing.isEmpty() ? null : backend.open(layout).filter(DomainCgroup::whole).orElse(null);
     TuningSpec base = spec != null ? spec : TuningSpec.named(name);
     ResolvedTuning tuning;
     if (spec != null) {
