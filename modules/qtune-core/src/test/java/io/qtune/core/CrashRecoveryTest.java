@@ -67,4 +67,38 @@ class CrashRecoveryTest {
           "QEMU's main thread is in the emulator group");
     }
   }
+
+  /**
+   * Killed between a thread's attach writes (crash sweep, apply, k = 68): vCPU 1's thread is in
+   * vcpu1 in the cpu hierarchy and still in the domain group in cpuset. A fresh attach must put it
+   * into vcpu1 in cpuset too, not take it for placed because the cpu hierarchy lists it.
+   */
+  @Test
+  void aThreadKilledBetweenItsHierarchiesIsMovedIntoTheRestByAFreshAttach() throws Exception {
+    assumeTrue(Files.isDirectory(CPUSET) && Files.isDirectory(Path.of("/sys/fs/cgroup/cpu")),
+        "a cgroup v1 host with cpu and cpuset hierarchies (one hierarchy per controller)");
+    String spec = """
+        {"name": "vmt", "vcpupin": [ {"vcpu": 0, "cpuset": "0"}, {"vcpu": 1, "cpuset": "1"} ]}
+        """;
+    try (CgroupSandbox sb = new CgroupSandbox("crashrec");
+        QemuProcess q = QemuProcess.start("2", 1)) {
+      String domain;
+      try (Qtune first = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
+        domain = first.attach(q.socket(), SpecReader.parse(spec)).join().domainPath();
+      }
+      int vcpu1 = ThreadProbe.tasks(q.pid()).stream()
+          .filter(t -> ThreadProbe.comm(q.pid(), t).startsWith("CPU 1/")).findFirst().orElseThrow();
+      Path dom = CPUSET.resolve(domain.substring(1));
+      Files.writeString(dom.resolve("tasks"), Integer.toString(vcpu1)); // as if killed before this attach
+      assertEquals(domain + "/vcpu1", ThreadProbe.cgroup(q.pid(), vcpu1, "cpu"));
+      assertEquals(domain, ThreadProbe.cgroup(q.pid(), vcpu1, "cpuset"));
+
+      try (Qtune second = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
+        second.attach(q.socket(), SpecReader.parse(spec)).join();
+        assertEquals(domain + "/vcpu1", ThreadProbe.cgroup(q.pid(), vcpu1, "cpuset"), "vCPU 1 in vcpu1 in cpuset");
+        assertEquals(domain + "/vcpu1", ThreadProbe.cgroup(q.pid(), vcpu1, "cpu"));
+        assertEquals("1", ThreadProbe.cpusAllowedList(q.pid(), vcpu1));
+      }
+    }
+  }
 }
