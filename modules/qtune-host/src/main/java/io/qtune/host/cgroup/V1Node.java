@@ -250,6 +250,20 @@ final class V1Node implements CgroupNode {
         return members("cgroup.procs");
     }
 
+    @Override
+    public List<Integer> threadsInEveryHierarchy() {
+        List<Integer> out = null;
+        for (Path d : distinctDirs()) {
+            List<Integer> here = CgroupFile.readIdsIfPresent(d.resolve("tasks"));
+            if (out == null) {
+                out = new ArrayList<>(here);
+            } else {
+                out.retainAll(here);
+            }
+        }
+        return out == null ? List.of() : out;
+    }
+
     /**
      * Members from the primary hierarchy, as libvirt reads them. Where the group is gone from it (on
      * a systemd host systemd removes its copy of an emptied scope, not cpuset's), from whatever is
