@@ -101,4 +101,43 @@ class CrashRecoveryTest {
       }
     }
   }
+
+  /**
+   * Killed right after a thread group's mkdirs (crash sweep, launch, k = 23): vcpu1 exists in every
+   * hierarchy with an empty cpuset. A fresh attach must fill it before attaching vCPU 1 (ENOSPC).
+   */
+  @Test
+  void aThreadGroupKilledBeforeItsCpusetWasFilledIsFinishedByAFreshAttach() throws Exception {
+    assumeTrue(Files.isDirectory(CPUSET) && Files.isDirectory(Path.of("/sys/fs/cgroup/cpu")),
+        "a cgroup v1 host with cpu and cpuset hierarchies (cgroup v1 only: a v1 cpuset group starts empty)");
+    String spec = """
+        {"name": "vmg", "vcpupin": [ {"vcpu": 0, "cpuset": "0"}, {"vcpu": 1, "cpuset": "1"} ]}
+        """;
+    try (CgroupSandbox sb = new CgroupSandbox("crashrec");
+        QemuProcess q = QemuProcess.start("2", 1)) {
+      String domain;
+      try (Qtune first = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
+        domain = first.attach(q.socket(), SpecReader.parse(spec)).join().domainPath();
+      }
+      int vcpu1 = ThreadProbe.tasks(q.pid()).stream()
+          .filter(t -> ThreadProbe.comm(q.pid(), t).startsWith("CPU 1/")).findFirst().orElseThrow();
+      // vcpu1 as a qtune killed right after its mkdirs left it: empty, cpuset without CPUs
+      List<Path> dirs = List.of(Path.of("/sys/fs/cgroup/cpu").resolve(domain.substring(1)), CPUSET.resolve(domain.substring(1)));
+      for (Path d : dirs) {
+        Files.writeString(d.resolve("tasks"), Integer.toString(vcpu1));
+        Files.delete(d.resolve("vcpu1"));
+        Files.createDirectory(d.resolve("vcpu1"));
+      }
+      assertEquals("", Files.readString(dirs.get(1).resolve("vcpu1/cpuset.cpus")).trim());
+
+      try (Qtune second = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
+        second.attach(q.socket(), SpecReader.parse(spec)).join();
+        assertEquals(domain + "/vcpu1", ThreadProbe.cgroup(q.pid(), vcpu1, "cpuset"));
+        assertEquals(domain + "/vcpu1", ThreadProbe.cgroup(q.pid(), vcpu1, "cpu"));
+        assertEquals("1", Files.readString(dirs.get(1).resolve("vcpu1/cpuset.cpus")).trim());
+        assertEquals("1", Files.readString(dirs.get(1).resolve("vcpu1/cpuset.memory_migrate")).trim());
+        assertEquals("1", ThreadProbe.cpusAllowedList(q.pid(), vcpu1));
+      }
+    }
+  }
 }
