@@ -56,7 +56,14 @@ final class V1Node implements CgroupNode {
 
     @Override
     public boolean whole() {
-        return distinctDirs().stream().allMatch(Files::isDirectory);
+        if (!distinctDirs().stream().allMatch(Files::isDirectory)) {
+            return false;
+        }
+        // a cpuset group starts without CPUs and memory nodes: one a qtune killed right after its
+        // mkdir left unfilled can hold no thread (ENOSPC), so it is made again, not taken as made
+        Path cpuset = dirs.get("cpuset");
+        return cpuset == null || List.of("cpuset.cpus", "cpuset.mems").stream()
+                .noneMatch(f -> CgroupFile.read(cpuset.resolve(f)).isBlank());
     }
 
     @Override
