@@ -140,4 +140,35 @@ class CrashRecoveryTest {
       }
     }
   }
+
+  /**
+   * Killed between moving QEMU into its new domain group and setting that group's
+   * cpuset.memory_migrate (crash sweep, apply, k = 8), the group kept the kernel's 0 with QEMU
+   * inside, so a fresh apply reused it as made and every thread group inherited 0. As libvirt does,
+   * the value is set before QEMU moves in: a kill before the move leaves a group the fresh apply
+   * makes again (QEMU is not in it), a kill after it a finished one.
+   */
+  @Test
+  void theDomainGroupsMemoryMigrateIsSetBeforeQemuMovesIn() throws Exception {
+    assumeTrue(Files.isDirectory(CPUSET), "a cgroup v1 host (cpuset.memory_migrate is a v1 file)");
+    List<String> writes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (CgroupSandbox sb = new CgroupSandbox("crashrec");
+        QemuProcess q = QemuProcess.start("2", 1);
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
+      String domain;
+      try (AutoCloseable f = io.qtune.host.KernelFaults.install((op, target, value) -> {
+        if (op.equals("write") && target.startsWith(CPUSET.toString())) {
+          writes.add(Path.of(target).getFileName() + " " + Path.of(target).getParent().getFileName());
+        }
+        return null;
+      })) {
+        domain = qtune.attach(q.socket(), SpecReader.parse("{\"name\": \"vmm\"}")).join().domainPath();
+      }
+      String dom = Path.of(domain).getFileName().toString();
+      int migrate = writes.indexOf("cpuset.memory_migrate " + dom);
+      int moved = writes.indexOf("cgroup.procs " + dom);
+      assertTrue(migrate >= 0 && moved >= 0, writes.toString());
+      assertTrue(migrate < moved, "memory_migrate after QEMU moved in: " + writes);
+    }
+  }
 }
