@@ -21,7 +21,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -146,8 +145,6 @@ class CrashSweepTest {
   }
 
   @Test
-  @Disabled("open: killed right after a new thread group's cpuset mkdir (k=20), the group keeps "
-      + "cpuset.memory_migrate=0 and a fresh apply does not converge it (libvirt's value is 1)")
   void applyKilledAtEveryKernelCallIsConvergedByAFreshApplyAndCollectedByGc() throws Exception {
     Path specFile = tmp.resolve("vmc.json");
     Files.writeString(specFile, spec("vmc"));
@@ -197,8 +194,6 @@ class CrashSweepTest {
   }
 
   @Test
-  @Disabled("open: a launch killed once QEMU runs leaves NAME.qmp and NAME.cli.qmp (QEMU's sockets) in "
-      + "the state directory after QEMU is killed, and gc does not remove them (k=36)")
   void launchKilledAtEveryKernelCallLeavesWhatApplyAndGcCleanUp() throws Exception {
     Path specFile = tmp.resolve("vml.json");
     Files.writeString(specFile, spec("vml"));

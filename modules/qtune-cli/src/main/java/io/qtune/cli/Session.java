@@ -248,7 +248,7 @@ final class Session implements AutoCloseable {
    * the main one, and QMP serves one client per socket).
    */
   static Path operatorSocket(Path stateDir, String name) {
-    return new io.qtune.core.StateDir(stateDir).file(name, ".cli.qmp");
+    return new io.qtune.core.StateDir(stateDir).file(name, io.qtune.core.StateDir.CLI_QMP);
   }
 
   /** The QMP socket of the VM, from {@code --qmp} or the state record of {@code --name}. */

@@ -61,8 +61,8 @@ final class Launch {
     // everything that can be checked before QEMU exists is checked before the first write
     ResolvedTuning r = qtune.validator().resolve(spec, factsFromArgs());
     Path socket = options.qmpSocket() != null ? options.qmpSocket()
-        : qtune.state().file(spec.name(), ".qmp");
-    Path log = options.log() != null ? options.log() : qtune.state().file(spec.name(), ".log");
+        : qtune.state().file(spec.name(), StateDir.QMP);
+    Path log = options.log() != null ? options.log() : qtune.state().file(spec.name(), StateDir.QEMU_LOG);
     int socketBytes = socket.toAbsolutePath().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     if (socketBytes > 107) {
       // sockaddr_un holds 108 bytes with the NUL: QEMU would fail with an obscure error

@@ -89,8 +89,10 @@ final class Placer {
       groups.put(t.name(), g);
       if (existing.isPresent()) {
         converge(domain, g, t, undo);
-        // threads already in place are not written again (at launch every thread is born in emulator)
-        List<Integer> members = g.threads();
+        // threads already in place are not written again (at launch every thread is born in emulator);
+        // in place means in every hierarchy: a qtune killed between a thread's v1 attach writes
+        // left it in the cpu group only
+        List<Integer> members = g.threadsInEveryHierarchy();
         attach.put(g, t.tids().stream().filter(tid -> !members.contains(tid)).toList());
       } else {
         fresh(g, t, undo);

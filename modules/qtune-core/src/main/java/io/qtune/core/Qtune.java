@@ -170,10 +170,10 @@ public final class Qtune implements AutoCloseable {
   }
 
   /**
-   * Removes the domain groups and records of VMs qtune recorded whose QEMU is gone (its pid dead,
-   * or reused by another process: the start time differs); returns the paths removed. A group
-   * qtune has no record of (libvirt's, one another qtune process is creating) is never touched,
-   * nor a group that still holds a process.
+   * Removes the domain groups, records and QEMU sockets ({@link StateDir#removeLeftovers}) of VMs
+   * qtune recorded whose QEMU is gone (its pid dead, or reused by another process: the start time
+   * differs); returns the group paths removed. A group qtune has no record of (libvirt's, one
+   * another qtune process is creating) is never touched, nor a group that still holds a process.
    */
   public List<String> gc() {
     List<String> removed = new ArrayList<>();
@@ -195,6 +195,10 @@ public final class Qtune implements AutoCloseable {
           g.release(new io.qtune.host.proc.ProcessIdentity(e.pid(), e.startTime()));
           removed.add(e.domainPath());
         });
+        // a QEMU killed with its launcher leaves its sockets: QEMU unlinks them on a clean exit only
+        for (java.nio.file.Path f : state.removeLeftovers(e.name())) {
+          LOG.info("gc: VM {} (pid {}) is gone: removed {}", e.name(), e.pid(), f);
+        }
         state.forget(e.name());
       }
     }
@@ -278,8 +282,10 @@ public final class Qtune implements AutoCloseable {
             .orElseGet(() -> VmName.require(queryName(qmp, pid), "QEMU's -name (pid " + pid + ")"));
     VmThreads threads = discovery.discover(qmp, pid);
     CgroupLayout layout = existing.or(() -> recordedLayout(name, identity)).orElseGet(() -> newLayout(name));
-    // a domain group a killed qtune left half made is made again (the mkdirs that exist are kept)
-    DomainCgroup domain = backend.open(layout).filter(DomainCgroup::whole).orElse(null);
+    // a domain group a killed qtune left half made is made again (the mkdirs that exist are kept);
+    // so is one only the record names: QEMU never got into it, and a qtune killed between its
+    // mkdirs and its first writes left it without CPUs (v1 cpuset starts empty) or memory_migrate
+    DomainCgroup domain = existing.isEmpty() ? null : backend.open(layout).filter(DomainCgroup::whole).orElse(null);
     TuningSpec base = spec != null ? spec : TuningSpec.named(name);
     ResolvedTuning tuning;
     if (spec != null) {

@@ -4,6 +4,10 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qtune.host.HostLock;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -34,6 +38,13 @@ public final class StateDir {
   public static final Set<PosixFilePermission> TRAVERSE_MODE = PosixFilePermissions.fromString("rwx--x--x");
   private static final FileAttribute<Set<PosixFilePermission>> FILE_MODE =
       PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+  /** The QMP socket {@code launch} gives QEMU for its supervisor: {@code NAME.qmp}. */
+  public static final String QMP = ".qmp";
+  /** The second QMP socket {@code launch} gives QEMU, for other CLI commands: {@code NAME.cli.qmp}. */
+  public static final String CLI_QMP = ".cli.qmp";
+  /** QEMU's output: {@code NAME.log}, appended to by every launch of that name. */
+  public static final String QEMU_LOG = ".log";
+  private static final String RECORD = ".json";
 
   /**
    * One VM's record. {@code startTime} (clock ticks after boot, 0 in records of older versions)
@@ -121,7 +132,7 @@ public final class StateDir {
     ensure();
     try {
       // a VM name never starts with '.', so the temp file is no other VM's record
-      Path tmp = dir.resolve("." + VmName.require(e.name(), "a state record") + ".json.tmp");
+      Path tmp = tempOf(VmName.require(e.name(), "a state record"));
       Files.deleteIfExists(tmp);
       Files.write(Files.createFile(tmp, FILE_MODE), JSON.writeValueAsBytes(e));
       Files.move(tmp, file(e.name()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -149,12 +160,21 @@ public final class StateDir {
       return out;
     }
     try (Stream<Path> s = Files.list(dir)) {
-      s.filter(p -> p.getFileName().toString().endsWith(".json")
+      s.filter(p -> p.getFileName().toString().endsWith(RECORD)
               && !p.getFileName().toString().startsWith("."))
           .sorted()
           .forEach(p -> {
             try {
-              out.add(JSON.readValue(p.toFile(), Entry.class));
+              Entry e = JSON.readValue(p.toFile(), Entry.class);
+              // qtune writes a record only as its checked name + .json: anything else is not its
+              // own, and a name in it must never steer gc to another VM's or an outside file
+              String problem = VmName.problem(e.name());
+              if (problem != null || !p.getFileName().toString().equals(e.name() + RECORD)) {
+                LOG.warn("skipping state file {}: its name {} {}", p, VmName.quote(e.name()),
+                    problem != null ? problem : "is not the file's");
+                return;
+              }
+              out.add(e);
             } catch (IOException e) {
               LOG.warn("skipping unreadable state file {}: {}", p, e.toString());
             }
@@ -174,8 +194,73 @@ public final class StateDir {
     }
   }
 
+  /**
+   * Removes what VM {@code name} left here once its QEMU is gone (the caller checked: gc, under the
+   * lock): QEMU's QMP sockets ({@link #QMP}, {@link #CLI_QMP}; QEMU unlinks them only when it exits
+   * cleanly, never when it is killed) and a record's temp file a killed write left. Only files of
+   * qtune's own naming for that name, each only if it is what qtune made there (a socket, the temp
+   * file a regular file) and never through a symbolic link; a socket something still listens on
+   * stays (a QEMU started by hand on that path, a pid reused). QEMU's log ({@link #QEMU_LOG}) stays: it
+   * is why the VM died. Returns the files removed.
+   */
+  public List<Path> removeLeftovers(String name) {
+    List<Path> removed = new ArrayList<>();
+    for (String suffix : List.of(QMP, CLI_QMP)) {
+      Path socket = file(name, suffix);
+      if (isSocket(socket) && !listening(socket)) {
+        delete(socket, removed);
+      }
+    }
+    Path tmp = tempOf(VmName.require(name, null));
+    if (Files.isRegularFile(tmp, LinkOption.NOFOLLOW_LINKS)) {
+      delete(tmp, removed);
+    }
+    return removed;
+  }
+
+  private static void delete(Path p, List<Path> removed) {
+    try {
+      if (Files.deleteIfExists(p)) {
+        removed.add(p);
+      }
+    } catch (IOException e) {
+      LOG.warn("cannot remove {}: {}", p, e.toString());
+    }
+  }
+
+  /** Whether {@code p} itself (not what a link points to) is a unix socket. */
+  private static boolean isSocket(Path p) {
+    try {
+      int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+      return (mode & 0170000) == 0140000;
+    } catch (IOException | UnsupportedOperationException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Whether a process still accepts connections on socket {@code p}: only a refused connect
+   * (ECONNREFUSED: bound by nobody) says it is stale. Any other outcome leaves it alone.
+   */
+  private static boolean listening(Path p) {
+    try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      ch.configureBlocking(false); // a full backlog must not block gc: pending counts as listening
+      ch.connect(UnixDomainSocketAddress.of(p));
+      return true;
+    } catch (ConnectException refused) {
+      return false;
+    } catch (IOException | RuntimeException unsure) {
+      return true;
+    }
+  }
+
+  /** The temp file a record is written to before its atomic rename (a dot file: no VM's name). */
+  private Path tempOf(String checkedName) {
+    return dir.resolve("." + checkedName + RECORD + ".tmp");
+  }
+
   private Path file(String name) {
-    return file(name, ".json");
+    return file(name, RECORD);
   }
 
   /**

@@ -196,9 +196,7 @@ class LiveOpsTest {
   void batchSchedulerOnAVcpu() {
     vm.scheduler().vcpuPolicy("1", "batch", null).join();
     int tid = tid(vcpuComm(1));
-    String stat = ThreadProbe.read(Path.of("/proc/" + qemu.pid() + "/task/" + tid + "/stat"));
-    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    assertEquals("3", f[38], "policy field of /proc/.../stat is SCHED_BATCH");
+    assertEquals("3", ThreadProbe.stat(qemu.pid(), tid, 41), "policy field of /proc/.../stat is SCHED_BATCH");
   }
 
   /** libvirt's bad-input table: the same messages, and not one cgroup file changed. */

@@ -176,7 +176,6 @@ class LiveTuningTest {
 
   /** The policy field of /proc/PID/task/TID/stat (0 other, 3 batch, 5 idle). */
   static int policy(int pid, int tid) {
-    String stat = ThreadProbe.read(Path.of("/proc/" + pid + "/task/" + tid + "/stat"));
-    return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[38]);
+    return Integer.parseInt(ThreadProbe.stat(pid, tid, 41));
   }
 }

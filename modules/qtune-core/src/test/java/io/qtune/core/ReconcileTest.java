@@ -6,8 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qtune.core.spec.SpecReader;
 import io.qtune.core.spec.TuningSpec;
-import io.qtune.core.testing.TestOptions;
-import io.qtune.testkit.CgroupSandbox;
+import io.qtune.core.testing.Testbed;
 import io.qtune.testkit.CgroupView;
 import io.qtune.testkit.QemuProcess;
 import io.qtune.testkit.TestTime;
@@ -45,17 +44,16 @@ class ReconcileTest {
       """;
 
   @TempDir Path state;
-  CgroupSandbox sandbox;
+  Testbed bed;
   QemuProcess qemu;
   Qtune qtune;
   Vm vm;
   String d;
 
   void start(Duration reconcileInterval) {
-    sandbox = new CgroupSandbox("coretest");
-    qemu = QemuProcess.start("2", 1);
-    qtune = Qtune.create(TestOptions.options().withPartition(sandbox.partition()).withStateDir(state)
-        .withReconcileInterval(reconcileInterval));
+    bed = Testbed.start("coretest", state, o -> o.withReconcileInterval(reconcileInterval), "2", 1);
+    qemu = bed.qemu();
+    qtune = bed.qtune();
     vm = qtune.attach(qemu.socket(), spec()).join();
     d = vm.domainPath();
   }
@@ -66,17 +64,8 @@ class ReconcileTest {
 
   @AfterEach
   void stop() {
-    try {
-      if (qtune != null) {
-        qtune.close();
-      }
-    } finally {
-      if (qemu != null) {
-        qemu.close();
-      }
-      if (sandbox != null) {
-        sandbox.close();
-      }
+    if (bed != null) {
+      bed.close();
     }
   }
 

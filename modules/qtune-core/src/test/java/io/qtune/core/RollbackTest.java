@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qtune.core.spec.SpecReader;
-import io.qtune.core.testing.TestOptions;
+import io.qtune.core.testing.Testbed;
 import io.qtune.testkit.CgroupDump;
 import io.qtune.testkit.CgroupSandbox;
 import io.qtune.testkit.QemuProcess;
@@ -72,9 +72,7 @@ class RollbackTest {
 
   /** The scheduling policy, field 41 of /proc/PID/task/TID/stat. */
   static String policy(int pid, int tid) {
-    String stat = ThreadProbe.read(Path.of("/proc/" + pid + "/task/" + tid + "/stat"));
-    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    return f[41 - 3];
+    return ThreadProbe.stat(pid, tid, 41);
   }
 
   static OperationFailedException failed(Runnable op) {
@@ -85,9 +83,10 @@ class RollbackTest {
   @Tag("lanes")
   @Test
   void aFailedApplyOnAPlacedVmRestoresExactlyWhatWasThere() throws Exception {
-    try (CgroupSandbox sb = new CgroupSandbox("rollback");
-        QemuProcess q = QemuProcess.start("2,maxcpus=4", 1, 2);
-        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
+    try (Testbed bed = Testbed.start("rollback", state, "2,maxcpus=4", 1, 2)) {
+      CgroupSandbox sb = bed.sandbox();
+      QemuProcess q = bed.qemu();
+      Qtune qtune = bed.qtune();
       Vm vm = qtune.attach(q.socket(), ParityTest.spec()).join();
       Map<String, String> before = snapshot(sb, q, vm);
       // fail the second scheduler call: after every group write, the attach burst and the
@@ -105,9 +104,10 @@ class RollbackTest {
 
   @Test
   void aFailureRightAfterAThreadGroupsMkdirLeavesNoHalfCreatedGroup() throws Exception {
-    try (CgroupSandbox sb = new CgroupSandbox("rollback");
-        QemuProcess q = QemuProcess.start("2,maxcpus=4", 1, 2);
-        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
+    try (Testbed bed = Testbed.start("rollback", state, "2,maxcpus=4", 1, 2)) {
+      CgroupSandbox sb = bed.sandbox();
+      QemuProcess q = bed.qemu();
+      Qtune qtune = bed.qtune();
       Vm vm = qtune.attach(q.socket(), ParityTest.spec()).join();
       Map<String, String> before = snapshot(sb, q, vm);
       AtomicBoolean made = new AtomicBoolean();
@@ -129,9 +129,10 @@ class RollbackTest {
 
   @Test
   void aFailureAfterQemuMovedIntoItsNewDomainGroupLeavesNoGroup() throws Exception {
-    try (CgroupSandbox sb = new CgroupSandbox("rollback");
-        QemuProcess q = QemuProcess.start("2,maxcpus=4", 1, 2);
-        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
+    try (Testbed bed = Testbed.start("rollback", state, "2,maxcpus=4", 1, 2)) {
+      CgroupSandbox sb = bed.sandbox();
+      QemuProcess q = bed.qemu();
+      Qtune qtune = bed.qtune();
       String cgroupBefore = ThreadProbe.cgroup(q.pid(), q.pid(), "cpuset");
       AtomicBoolean moved = new AtomicBoolean();
       String pid = String.valueOf(q.pid());
@@ -156,9 +157,10 @@ class RollbackTest {
   @Tag("lanes")
   @Test
   void aFailedSetvcpusRemovesTheNewGroupEvenWithItsThreadInside() throws Exception {
-    try (CgroupSandbox sb = new CgroupSandbox("rollback");
-        QemuProcess q = QemuProcess.start("2,maxcpus=4", 1, 2);
-        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
+    try (Testbed bed = Testbed.start("rollback", state, "2,maxcpus=4", 1, 2)) {
+      CgroupSandbox sb = bed.sandbox();
+      QemuProcess q = bed.qemu();
+      Qtune qtune = bed.qtune();
       Vm vm = qtune.attach(q.socket(), SpecReader.parse(
           "{\"name\": \"vm1\", \"vcpusched\": [{\"vcpus\": \"0-3\", \"scheduler\": \"batch\"}]}")).join();
       AtomicBoolean reached = new AtomicBoolean();

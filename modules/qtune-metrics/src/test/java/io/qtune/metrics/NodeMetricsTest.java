@@ -8,9 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.qtune.core.Qtune;
 import io.qtune.core.Vm;
 import io.qtune.core.spec.SpecReader;
-import io.qtune.core.testing.TestOptions;
+import io.qtune.core.testing.Testbed;
 import io.qtune.host.cpu.CpuSet;
-import io.qtune.testkit.CgroupSandbox;
 import io.qtune.testkit.CgroupView;
 import io.qtune.testkit.QemuProcess;
 import io.qtune.testkit.TestTime;
@@ -40,34 +39,29 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("v2")
 class NodeMetricsTest {
   @TempDir Path state;
-  CgroupSandbox sandbox;
+  Testbed bed;
   QemuProcess qemu;
   QemuProcess other;
   Qtune qtune;
 
   @BeforeEach
   void start() {
-    sandbox = new CgroupSandbox("metricstest");
-    qemu = QemuProcess.start("2", 1);
-    qtune = Qtune.create(TestOptions.options().withPartition(sandbox.partition()).withStateDir(state));
+    bed = Testbed.start("metricstest", state, "2", 1);
+    qemu = bed.qemu();
+    qtune = bed.qtune();
   }
 
   @AfterEach
   void stop() {
     try {
-      if (qtune != null) {
-        qtune.close();
-      }
-    } finally {
-      if (qemu != null) {
-        qemu.close();
-      }
       if (other != null) {
         other.close();
       }
-      sandbox.close();
+    } finally {
+      bed.close();
     }
   }
+
 
   static String scrape(NodeMetrics m) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();

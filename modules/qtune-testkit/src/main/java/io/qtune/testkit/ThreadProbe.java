@@ -93,4 +93,14 @@ public final class ThreadProbe {
     out.sort(null);
     return out;
   }
+
+  /**
+   * Field {@code n} of /proc/PID/task/TID/stat, numbered as proc(5) numbers them (1 = pid, 40 =
+   * rt_priority, 41 = policy); counted after the comm's closing parenthesis, which a thread name
+   * may contain.
+   */
+  public static String stat(int pid, int tid, int n) {
+    String stat = read(Path.of("/proc/" + pid + "/task/" + tid + "/stat"));
+    return stat.substring(stat.lastIndexOf(')') + 2).split(" ")[n - 3];
+  }
 }

@@ -50,9 +50,7 @@ final class StateProbe {
 
   /** The scheduling policy and priority, fields 40 and 41 of /proc/PID/task/TID/stat. */
   static String policy(int pid, int tid) {
-    String stat = ThreadProbe.read(Path.of("/proc/" + pid + "/task/" + tid + "/stat"));
-    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    return f[41 - 3] + "/" + f[40 - 3];
+    return ThreadProbe.stat(pid, tid, 41) + "/" + ThreadProbe.stat(pid, tid, 40);
   }
 
   static List<String> stateFiles(Path dir) {

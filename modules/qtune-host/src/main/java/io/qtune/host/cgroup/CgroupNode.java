@@ -62,6 +62,14 @@ interface CgroupNode {
 
     List<Integer> threads();
 
+    /**
+     * TIDs in the group in every hierarchy it has (v1: a process killed between a thread's
+     * per-controller attach writes leaves it in only some); on v2, {@link #threads()}.
+     */
+    default List<Integer> threadsInEveryHierarchy() {
+        return threads();
+    }
+
     List<Integer> processes();
 
     void attachThread(int tid);

@@ -89,8 +89,10 @@ public final class CgroupV1Backend implements CgroupBackend {
                 }
                 cur.make(false);
             }
-            cur.attachProcess(pid);
+            // before QEMU moves in, as libvirt does: a qtune killed in between leaves a group QEMU
+            // is not in, which the next apply makes again, never one in use with the kernel's 0
             CgroupFile.write(cur.path("cpuset").resolve("cpuset.memory_migrate"), "1");
+            cur.attachProcess(pid);
             return new DomainCgroup(cur, this, layout);
         } catch (RuntimeException e) {
             for (int i = created.size() - 1; i >= 0; i--) {

@@ -126,6 +126,11 @@ public abstract sealed class CpuCgroup permits DomainCgroup, ThreadCgroup {
         return node.threads();
     }
 
+    /** TIDs in the group in every hierarchy (v1: not one a killed qtune moved only partly). */
+    public List<Integer> threadsInEveryHierarchy() {
+        return node.threadsInEveryHierarchy();
+    }
+
     /**
      * One attempt to remove the group and everything below it: false (and the group left) when the
      * kernel still counts a task in it (EBUSY), for a caller that knows its last task is exiting.

@@ -56,7 +56,14 @@ final class V1Node implements CgroupNode {
 
     @Override
     public boolean whole() {
-        return distinctDirs().stream().allMatch(Files::isDirectory);
+        if (!distinctDirs().stream().allMatch(Files::isDirectory)) {
+            return false;
+        }
+        // a cpuset group starts without CPUs and memory nodes: one a qtune killed right after its
+        // mkdir left unfilled can hold no thread (ENOSPC), so it is made again, not taken as made
+        Path cpuset = dirs.get("cpuset");
+        return cpuset == null || List.of("cpuset.cpus", "cpuset.mems").stream()
+                .noneMatch(f -> CgroupFile.read(cpuset.resolve(f)).isBlank());
     }
 
     @Override
@@ -248,6 +255,20 @@ final class V1Node implements CgroupNode {
     @Override
     public List<Integer> processes() {
         return members("cgroup.procs");
+    }
+
+    @Override
+    public List<Integer> threadsInEveryHierarchy() {
+        List<Integer> out = null;
+        for (Path d : distinctDirs()) {
+            List<Integer> here = CgroupFile.readIdsIfPresent(d.resolve("tasks"));
+            if (out == null) {
+                out = new ArrayList<>(here);
+            } else {
+                out.retainAll(here);
+            }
+        }
+        return out == null ? List.of() : out;
     }
 
     /**
