@@ -72,7 +72,7 @@ class SystemdScopeTest {
                     p.stream().anyMatch(x -> x.startsWith("After=") && x.contains(s)), s + " in " + p));
 
             // another pid's machine is never terminated
-            ProcessIdentity me = new io.qtune.host.proc.ProcFs(Path.of("/proc")).identity(pid).orElseThrow();
+            ProcessIdentity me = new io.qtune.host.proc.ProcFs(Path.of("/")).identity(pid).orElseThrow();
             SystemdScope.terminate(l, new ProcessIdentity(pid + 1, me.startTime()));
             assertTrue(leader.isAlive());
             assertTrue(run("machinectl", "list", "--no-legend").contains(machine));
@@ -113,7 +113,7 @@ class SystemdScopeTest {
                 assertTrue(p.contains("Description=qtune VM " + l.machine().value()), p.toString());
                 assertFalse(run("machinectl", "list", "--no-legend").contains(l.machine().value()));
                 assertTrue(SystemdScope.saidNoMachined(), "the fallback is logged (once: a flag, not per VM)");
-                SystemdScope.terminate(l, new io.qtune.host.proc.ProcFs(Path.of("/proc")).identity((int) leader.pid())
+                SystemdScope.terminate(l, new io.qtune.host.proc.ProcFs(Path.of("/")).identity((int) leader.pid())
                         .orElseThrow()); // no machined: nothing to terminate
                 assertTrue(leader.isAlive());
                 leader.destroyForcibly().waitFor(SLOW.toMillis(), TimeUnit.MILLISECONDS);
