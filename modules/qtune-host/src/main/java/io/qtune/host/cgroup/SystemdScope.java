@@ -38,7 +38,7 @@ public final class SystemdScope {
     static final String BEFORE = "virt-guest-shutdown.target";
 
     /** machined names leaders by pid: the start time read here tells a reused pid apart. */
-    private static final ProcFs PROC = new ProcFs(Path.of("/proc"));
+    private static final ProcFs PROC = new ProcFs(Path.of("/"));
 
     /** Test seam: the bus name machined is looked up under (another name simulates its absence). */
     static volatile String machinedName = SystemdBus.MACHINED;
