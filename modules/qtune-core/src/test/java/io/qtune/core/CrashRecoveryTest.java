@@ -82,12 +82,8 @@ class CrashRecoveryTest {
         """;
     try (CgroupSandbox sb = new CgroupSandbox("crashrec");
         QemuProcess q = QemuProcess.start("2", 1)) {
-      String domain;
-      try (Qtune first = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
-        domain = first.attach(q.socket(), SpecReader.parse(spec)).join().domainPath();
-      }
-      int vcpu1 = ThreadProbe.tasks(q.pid()).stream()
-          .filter(t -> ThreadProbe.comm(q.pid(), t).startsWith("CPU 1/")).findFirst().orElseThrow();
+      String domain = placeOnce(sb, q, spec);
+      int vcpu1 = vcpuTid(q, 1);
       Path dom = CPUSET.resolve(domain.substring(1));
       Files.writeString(dom.resolve("tasks"), Integer.toString(vcpu1)); // as if killed before this attach
       assertEquals(domain + "/vcpu1", ThreadProbe.cgroup(q.pid(), vcpu1, "cpu"));
@@ -115,12 +111,8 @@ class CrashRecoveryTest {
         """;
     try (CgroupSandbox sb = new CgroupSandbox("crashrec");
         QemuProcess q = QemuProcess.start("2", 1)) {
-      String domain;
-      try (Qtune first = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
-        domain = first.attach(q.socket(), SpecReader.parse(spec)).join().domainPath();
-      }
-      int vcpu1 = ThreadProbe.tasks(q.pid()).stream()
-          .filter(t -> ThreadProbe.comm(q.pid(), t).startsWith("CPU 1/")).findFirst().orElseThrow();
+      String domain = placeOnce(sb, q, spec);
+      int vcpu1 = vcpuTid(q, 1);
       // vcpu1 as a qtune killed right after its mkdirs left it: empty, cpuset without CPUs
       List<Path> dirs = List.of(Path.of("/sys/fs/cgroup/cpu").resolve(domain.substring(1)), CPUSET.resolve(domain.substring(1)));
       for (Path d : dirs) {
@@ -170,5 +162,17 @@ class CrashRecoveryTest {
       assertTrue(migrate >= 0 && moved >= 0, writes.toString());
       assertTrue(migrate < moved, "memory_migrate after QEMU moved in: " + writes);
     }
+  }
+
+  /** Places the VM with a first qtune that then goes away (its groups stay); the domain's path. */
+  private String placeOnce(CgroupSandbox sb, QemuProcess q, String spec) throws Exception {
+    try (Qtune first = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
+      return first.attach(q.socket(), SpecReader.parse(spec)).join().domainPath();
+    }
+  }
+
+  private static int vcpuTid(QemuProcess q, int vcpu) {
+    return ThreadProbe.tasks(q.pid()).stream()
+        .filter(t -> ThreadProbe.comm(q.pid(), t).startsWith("CPU " + vcpu + "/")).findFirst().orElseThrow();
   }
 }
