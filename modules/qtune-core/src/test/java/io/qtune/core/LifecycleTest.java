@@ -60,9 +60,16 @@ class LifecycleTest {
       try (Qtune b = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
         assertEquals(List.of(), b.gc(), "a live VM is not collected");
         q.kill();
-        assertEquals(List.of(domain), b.gc());
+        List<String> removed = b.gc();
+        if (CgroupSandbox.systemd()) {
+          // systemd stops the emptied scope and removes its delegated subtree by itself, racing gc
+          // (SystemdTest): whichever comes first, at most this one VM group is collected
+          assertTrue(removed.isEmpty() || removed.equals(List.of(domain)), removed.toString());
+        } else {
+          assertEquals(List.of(domain), removed);
+        }
       }
-      assertFalse(v.existsAnywhere(domain));
+      org.awaitility.Awaitility.await().atMost(TestTime.seconds(10)).until(() -> !v.existsAnywhere(domain));
     }
   }
 

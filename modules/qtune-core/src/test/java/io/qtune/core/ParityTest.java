@@ -72,7 +72,7 @@ class ParityTest {
       List<String> args = QemuProcess.baseArgs("2,maxcpus=4");
       args.addAll(List.of("-object", "iothread,id=iothread1", "-uuid",
           java.util.UUID.randomUUID().toString(), "-pidfile", state.resolve(marker).toString()));
-      Outsiders watch = new Outsiders(state.resolve(marker).toString(), sb.partition());
+      Outsiders watch = new Outsiders(state.resolve(marker).toString(), sb.groupPaths());
       Thread watcher = new Thread(watch, "outsider-watch");
       watcher.start();
       Vm vm = qtune.launch(SpecReader.parse(SPEC), args, TestOptions.launch().paused()).join();
@@ -94,12 +94,13 @@ class ParityTest {
   /** Samples every task of the QEMU (found by its command line) and records any outside the domain. */
   static final class Outsiders implements Runnable {
     final String marker;
-    final String partition;
+    final List<String> partition;
     final AtomicBoolean stop = new AtomicBoolean();
     final ConcurrentLinkedQueue<String> outside = new ConcurrentLinkedQueue<>();
     volatile int samples;
 
-    Outsiders(String marker, String partition) {
+    /** @param partition the partition's group paths (a slice with systemd as init) */
+    Outsiders(String marker, List<String> partition) {
       this.marker = marker;
       this.partition = partition;
     }
@@ -124,7 +125,9 @@ class ParityTest {
               try {
                 String g = v.groupOf(pid, tid);
                 samples++;
-                if (g == null || !g.startsWith(partition) || !g.contains(".libvirt-qemu")) {
+                // a domain group below the partition: qemu-1-vm1.libvirt-qemu, or a machine scope
+                if (g == null || partition.stream().noneMatch(part -> g.startsWith(part + "/"))
+                    || !(g.contains(".libvirt-qemu") || g.contains(".scope"))) {
                   outside.add(tid + " in " + g);
                 }
               } catch (AssertionError | RuntimeException gone) {

@@ -29,12 +29,28 @@ public final class CgroupSandbox implements AutoCloseable {
     return partition;
   }
 
+  /**
+   * The partition's group paths as qtune may name them: {@code /qtune-coretest-1a2b3c4d} (as given),
+   * {@code /qtune-coretest-1a2b3c4d.partition} (libvirt's suffix) and, with systemd as init,
+   * {@code /qtune\x2dcoretest\x2d1a2b3c4d.slice}.
+   */
+  public List<String> groupPaths() {
+    String first = partition.substring(1);
+    return List.of("/" + first, "/" + first + ".partition", "/" + first.replace("-", "\\x2d") + ".slice");
+  }
+
+  /** True where systemd is init and qtune places VMs in scopes (cgroup v2, or v1 with cpuset). */
+  public static boolean systemd() {
+    return Files.isDirectory(Path.of("/run/systemd/system"))
+        && (CgroupView.live().v2() || CgroupView.v1Mount("cpuset").isPresent());
+  }
+
   /** The partition directories that exist now, in every mounted hierarchy. */
   public List<Path> dirs() {
     List<Path> out = new ArrayList<>();
     for (Path mount : mounts()) {
-      String first = partition.substring(1);
-      for (String candidate : List.of(first, first + ".partition")) {
+      for (String group : groupPaths()) {
+        String candidate = group.substring(1);
         Path p = mount.resolve(candidate);
         if (Files.isDirectory(p)) {
           out.add(p);
