@@ -98,6 +98,11 @@ final class CdsTrainCommand extends VerbCommand {
         a.addAll(List.of(cmd));
         quietly(nul, a.toArray(String[]::new));
       }
+      // main()'s pin shortcut, its success and its problem
+      for (String vcpu : List.of("0", "9")) {
+        PinShortcut.run(new String[] {"--socket", sock.toString(), "--state-dir", state, "--name", "vm", "vcpupin",
+            vcpu, "0"}, nul, nul);
+      }
     }
   }
 

@@ -26,7 +26,7 @@ import picocli.CommandLine.ScopeType;
     description = "Place and tune a QEMU VM's threads (vCPUs, emulator, iothreads) like libvirt, "
         + "over QMP and cgroups, without libvirtd.",
     footerHeading = "%nExit status:%n",
-    // the verbs are added in commandLine(): only the one a command line names (see VERBS)
+    // the verbs are added in commandLine(): only the one a command line names (see Verbs)
     footer = {"  0  done", "  1  the operation failed", "  2  bad input (nothing was changed)",
         "  3  diff found drift"})
 public final class QtuneCli implements Runnable {
@@ -35,7 +35,10 @@ public final class QtuneCli implements Runnable {
    * Every verb, in the order help lists them. picocli reflects over each verb it is given (its
    * annotations, fields, mixins): a one-shot command builds the model of the verb it runs only.
    */
-  private static final Map<String, Supplier<Object>> VERBS = verbs();
+  private static final class Verbs {
+    // a holder: the pin shortcut in main() runs before these 24 lambdas are made
+    static final Map<String, Supplier<Object>> ALL = verbs();
+  }
 
   private static Map<String, Supplier<Object>> verbs() {
     Map<String, Supplier<Object>> m = new LinkedHashMap<>();
@@ -121,7 +124,8 @@ public final class QtuneCli implements Runnable {
   public static void main(String[] args) {
     int code;
     try {
-      code = run(args);
+      Integer fast = PinShortcut.run(args, System.out, System.err);
+      code = fast != null ? fast : run(args);
     } catch (Throwable t) {
       code = Failure.report(t, System.err);
     }
@@ -154,10 +158,10 @@ public final class QtuneCli implements Runnable {
   CommandLine commandLine(String[] argv) {
     CommandLine cl = new CommandLine(this);
     String verb = argv == null ? null : verbOf(argv);
-    if (verb != null && !verb.equals("help") && VERBS.containsKey(verb)) {
-      addVerb(cl, verb, VERBS.get(verb).get());
+    if (verb != null && !verb.equals("help") && Verbs.ALL.containsKey(verb)) {
+      addVerb(cl, verb, Verbs.ALL.get(verb).get());
     } else {
-      VERBS.forEach((name, make) -> addVerb(cl, name, make.get()));
+      Verbs.ALL.forEach((name, make) -> addVerb(cl, name, make.get()));
     }
     cl.setParameterExceptionHandler((ex, args) -> {
       PrintStream err = System.err;

@@ -187,4 +187,74 @@ class DaemonRouteTest {
   private List<String> paths() {
     return daemon.requests.stream().map(q -> q.method() + " " + q.path()).toList();
   }
+
+  // ------------------------------------------------------------------ the pin shortcut (main())
+
+  @Test
+  void thePinShortcutSendsAndPrintsWhatTheFullCliDoes() {
+    daemon.answer("PUT", "/v1/vms/vm1/vcpus/0/pin", Answer.noContent());
+    daemon.answer("PUT", "/v1/vms/vm1/emulator/pin", Answer.noContent());
+    daemon.answer("PUT", "/v1/vms/vm1/iothreads/1/pin", Answer.noContent());
+    daemon.answer("PUT", "/v1/vms/vm1/vcpus/9/pin",
+        Answer.problem(422, "invalid-input", "vcpu 9 is out of range of live cpu count 2"));
+    daemon.answer("PUT", "/v1/vms/vm1/emulator/pin", Answer.noContent());
+    for (String[] args : List.of(new String[] {"--name", "vm1", "vcpupin", "0", "1"},
+        new String[] {"--name=vm1", "emulatorpin", "0-1"},
+        new String[] {"-q", "--qmp", "/run/vm1.qmp", "iothreadpin", "1", "0"},
+        new String[] {"--timeout", "5", "--partition", "/machine", "--name", "vm1", "vcpupin", "9", "1"})) {
+      daemon.requests.clear();
+      Run full = qtune(args);
+      List<String> fullRequests = paths();
+      daemon.requests.clear();
+      Run fast = shortcut(args);
+      String what = String.join(" ", args);
+      assertEquals(full, fast, what);
+      assertEquals(fullRequests, paths(), what);
+      assertEquals(List.of("GET /v1/daemon", "GET /v1/vms"), paths().subList(0, 2), what);
+      assertTrue(paths().get(2).startsWith("PUT "), what);
+    }
+    assertEquals(new Run(2, "", "error: vcpu 9 is out of range of live cpu count 2\n"),
+        shortcut("--name", "vm1", "vcpupin", "9", "1"));
+  }
+
+  @Test
+  void thePinShortcutLeavesEveryOtherCommandLineToPicocli() {
+    for (String[] args : List.of(new String[] {"--json", "--name", "vm1", "vcpupin", "0", "1"},
+        new String[] {"--name", "vm1", "vcpupin", "0", "1", "--json"},
+        new String[] {"--name", "vm1", "vcpupin", "0"},
+        new String[] {"--name", "vm1", "vcpupin"},
+        new String[] {"--name", "vm1", "vcpupin", "x", "1"},
+        new String[] {"--name", "vm1", "vcpupin", "+1", "1"},
+        new String[] {"--name", "vm1", "vcpupin", "0", "1", "2"},
+        new String[] {"--name", "vm1", "vcpupin", "0", "-1"},
+        new String[] {"--name", "vm1", "vcpupin", "0", ""},
+        new String[] {"--name", "vm1", "emulatorpin"},
+        new String[] {"--direct", "--name", "vm1", "vcpupin", "0", "1"},
+        new String[] {"-v", "--name", "vm1", "vcpupin", "0", "1"},
+        new String[] {"--name", "vm1", "--name", "vm2", "vcpupin", "0", "1"},
+        new String[] {"--timeout", "0", "--name", "vm1", "vcpupin", "0", "1"},
+        new String[] {"--partition", "machine", "--name", "vm1", "vcpupin", "0", "1"},
+        new String[] {"--name", "vm1", "vcpupin", "-h"},
+        new String[] {"--name"},
+        new String[] {"--help"},
+        new String[] {"--name", "vm1", "schedinfo", "--set", "cpu_shares=512"},
+        new String[] {"--name", "vm1", "iothreadadd", "1"})) {
+      assertEquals(null, PinShortcut.parse(args), String.join(" ", args));
+    }
+    // a VM the daemon does not supervise: the library in this process, nothing sent but the reads
+    assertEquals(null, PinShortcut.run(new String[] {"--socket", daemon.socket().toString(), "--state-dir", state,
+        "--name", "other", "vcpupin", "0", "1"}, System.out, System.err));
+    assertEquals(List.of("GET /v1/daemon", "GET /v1/vms"), paths());
+  }
+
+  private Run shortcut(String... args) {
+    List<String> all = new ArrayList<>(List.of("--socket", daemon.socket().toString(), "--state-dir", state));
+    all.addAll(List.of(args));
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    Integer code = PinShortcut.run(all.toArray(String[]::new), new PrintStream(o, true, StandardCharsets.UTF_8),
+        new PrintStream(e, true, StandardCharsets.UTF_8));
+    assertTrue(code != null, "the shortcut left " + all + " to picocli");
+    return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+  }
 }

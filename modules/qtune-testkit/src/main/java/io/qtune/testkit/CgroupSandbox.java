@@ -96,10 +96,19 @@ public final class CgroupSandbox implements AutoCloseable {
   private synchronized void removeAll() {
     for (Path dir : dirs()) {
       Path root = rootOf(dir);
-      List<Path> groups;
-      try (Stream<Path> s = Files.walk(dir)) {
-        groups = s.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList();
-      } catch (IOException e) {
+      List<Path> groups = null;
+      // systemd removes an emptied scope by itself, maybe while this walks: walk again
+      for (int attempt = 0; attempt < 20 && groups == null; attempt++) {
+        try (Stream<Path> s = Files.walk(dir)) {
+          groups = s.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList();
+        } catch (IOException | java.io.UncheckedIOException e) {
+          if (!Files.isDirectory(dir)) {
+            break;
+          }
+          sleep(20);
+        }
+      }
+      if (groups == null) {
         continue;
       }
       for (Path g : groups) {

@@ -91,10 +91,19 @@ public final class DomainCgroup extends CpuCgroup {
 
     /** Whether no process or thread is left in the domain group or any group below it. */
     public boolean isEmpty() {
-        if (!processes().isEmpty() || !threads().isEmpty()) {
-            return false;
+        try {
+            if (!processes().isEmpty() || !threads().isEmpty()) {
+                return false;
+            }
+            return threadGroups().stream().allMatch(g -> g.threads().isEmpty());
+        } catch (CgroupException e) {
+            // systemd removes an emptied scope with its delegated subtree by itself, racing this
+            // read: a group that is gone holds nothing
+            if (e.errno().orElse(null) == io.qtune.host.Errno.ENOENT) {
+                return true;
+            }
+            throw e;
         }
-        return threadGroups().stream().allMatch(g -> g.threads().isEmpty());
     }
 
     /**
