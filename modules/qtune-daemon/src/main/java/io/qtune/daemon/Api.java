@@ -32,11 +32,15 @@ public final class Api {
   private final EventLog events;
   private final DaemonInfo info;
   private final Duration launchTimeout;
+  private final java.util.concurrent.Executor workers;
 
   /** What {@code GET /v1/daemon} reports. */
   public record DaemonInfo(String socket, String stateDir, String version) {}
 
-  public Api(Supervisor supervisor, EventLog events, DaemonInfo info, Duration launchTimeout) {
+  /** @param workers where a route called on the event loop hands work that may wait on QEMU */
+  public Api(Supervisor supervisor, EventLog events, DaemonInfo info, Duration launchTimeout,
+      java.util.concurrent.Executor workers) {
+    this.workers = workers;
     this.supervisor = supervisor;
     this.events = events;
     this.info = info;
@@ -53,13 +57,13 @@ public final class Api {
     r.add(new Route("DELETE", "/v1/vms/{name}", true, null, this::delete));
     r.add(new Route("GET", "/v1/vms/{name}/vcpus", false, null, this::vcpus));
     r.add(new Route("PUT", "/v1/vms/{name}/vcpus", true, "count", this::setVcpus));
-    r.add(new Route("PUT", "/v1/vms/{name}/vcpus/{vcpu}/pin", true, "cpuset", this::pinVcpu));
+    r.add(new Route("PUT", "/v1/vms/{name}/vcpus/{vcpu}/pin", true, "cpuset", this::pinVcpu, true));
     r.add(new Route("GET", "/v1/vms/{name}/emulator/pin", false, null, this::emulatorPin));
-    r.add(new Route("PUT", "/v1/vms/{name}/emulator/pin", true, "cpuset", this::pinEmulator));
+    r.add(new Route("PUT", "/v1/vms/{name}/emulator/pin", true, "cpuset", this::pinEmulator, true));
     r.add(new Route("GET", "/v1/vms/{name}/iothreads", false, null, this::iothreads));
     r.add(new Route("POST", "/v1/vms/{name}/iothreads", true, "id", this::addIothread));
     r.add(new Route("DELETE", "/v1/vms/{name}/iothreads/{id}", true, "id", this::deleteIothread));
-    r.add(new Route("PUT", "/v1/vms/{name}/iothreads/{id}/pin", true, "cpuset", this::pinIothread));
+    r.add(new Route("PUT", "/v1/vms/{name}/iothreads/{id}/pin", true, "cpuset", this::pinIothread, true));
     r.add(new Route("GET", "/v1/vms/{name}/sched", false, null, this::sched));
     r.add(new Route("PATCH", "/v1/vms/{name}/sched", true, null, this::setSched));
     r.add(new Route("POST", "/v1/vms/{name}/disks", true, null, this::attachDisk));
@@ -234,7 +238,7 @@ public final class Api {
     Vm vm = vm(r);
     int vcpu = intParam(r, "vcpu");
     String cpuset = Json.requiredText(Json.object(r.body(), Set.of("cpuset")), "cpuset");
-    return vm.pins().vcpu(vcpu, cpuset).thenApply(x -> Response.noContent());
+    return kernelOnly(vm, () -> vm.pins().vcpu(vcpu, cpuset)).thenApply(x -> Response.noContent());
   }
 
   private CompletableFuture<Response> emulatorPin(Request r) {
@@ -244,7 +248,7 @@ public final class Api {
   private CompletableFuture<Response> pinEmulator(Request r) {
     Vm vm = vm(r);
     String cpuset = Json.requiredText(Json.object(r.body(), Set.of("cpuset")), "cpuset");
-    return vm.pins().emulator(cpuset).thenApply(x -> Response.noContent());
+    return kernelOnly(vm, () -> vm.pins().emulator(cpuset)).thenApply(x -> Response.noContent());
   }
 
   // ---------------------------------------------------------------- iothreads
@@ -288,7 +292,7 @@ public final class Api {
     int id = intParam(r, "id");
     String cpuset = Json.requiredText(Json.object(r.body(), Set.of("cpuset")), "cpuset");
     requireIothread(vm, id);
-    return vm.pins().iothread(id, cpuset).thenApply(x -> Response.noContent());
+    return kernelOnly(vm, () -> vm.pins().iothread(id, cpuset)).thenApply(x -> Response.noContent());
   }
 
   private static void requireIothread(Vm vm, int id) {
@@ -380,6 +384,17 @@ public final class Api {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /**
+   * A pin of a placed VM is kernel calls only, run where the route is called (the event loop, see
+   * {@link Route#onLoop}); an unplaced VM is placed first, which asks QEMU: that goes to a worker.
+   */
+  private <T> CompletableFuture<T> kernelOnly(Vm vm, java.util.function.Supplier<CompletableFuture<T>> op) {
+    if (vm.placed()) {
+      return op.get();
+    }
+    return CompletableFuture.supplyAsync(op, workers).thenCompose(f -> f);
+  }
 
   private Vm vm(Request r) {
     return supervisor.require(r.param("name"));

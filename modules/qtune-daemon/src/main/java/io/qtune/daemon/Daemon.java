@@ -96,7 +96,7 @@ public final class Daemon implements AutoCloseable {
     LOG.info("re-adopted {} VM(s) from {} in {} ms", adopted, options.stateDir(), (System.nanoTime() - t0) / 1_000_000);
     Callers callers = new Callers(Path.of("/proc"), Callers.groupId(Path.of("/etc/group"), options.changeGroup()));
     Api api = new Api(supervisor, events, new Api.DaemonInfo(socket.toString(), options.stateDir().toString(), VERSION),
-        scale(Duration.ofSeconds(30)));
+        scale(Duration.ofSeconds(30)), workers);
     Router router = api.router(r -> {
       throw new IllegalStateException("the event stream is served by the HTTP layer");
     }, r -> CompletableFuture.completedFuture(metrics.scrape()

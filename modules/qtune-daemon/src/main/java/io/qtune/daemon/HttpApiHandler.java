@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Serves one connection: routes each request, checks the caller's right to change things, runs the
- * route off the event loop (library operations block on QMP), and answers in order: the next
+ * route off the event loop (library operations block on QMP; kernel-only routes excepted, see
+ * {@link Route#onLoop}), and answers in order: the next
  * request is read only once the previous one is answered, so keep-alive and pipelining never
  * reorder responses. {@code GET /v1/events} turns the connection into a chunked NDJSON stream.
  */
@@ -99,8 +100,9 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     String method = request.method();
     String instance = request.instance();
     long start = System.nanoTime();
-    return CompletableFuture.supplyAsync(() -> route.handler().handle(request), workers)
-        .thenCompose(f -> f)
+    CompletableFuture<Response> work = route.onLoop() ? onLoop(route, request)
+        : CompletableFuture.supplyAsync(() -> route.handler().handle(request), workers).thenCompose(f -> f);
+    return work
         .handle((resp, err) -> {
           if (err == null) {
             return resp;
@@ -126,6 +128,15 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
           }
           return write(ctx, resp, keepAlive);
         });
+  }
+
+  /** A kernel-only route, called right here (see {@link Route#onLoop}); a throw becomes a failed future. */
+  private static CompletableFuture<Response> onLoop(Route route, Request request) {
+    try {
+      return route.handler().handle(request);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   private static Map<String, String> decode(Map<String, String> params) {

@@ -7,10 +7,18 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * One served route: method and path template ({@code /v1/vms/{name}/vcpus/{vcpu}/pin}), whether it
- * changes things (only callers who may change may call it), and the request field a library
- * validation error is about when the message alone does not say.
+ * changes things (only callers who may change may call it), the request field a library
+ * validation error is about when the message alone does not say, and whether its handler is called
+ * on the event loop: only a route whose work is a few kernel calls (a pin, tens of microseconds)
+ * and that hands anything longer to the workers itself; the hand-off to a worker and back would
+ * cost more than the operation (docs/daemon.md).
  */
-public record Route(String method, String template, boolean changes, String field, Handler handler) {
+public record Route(String method, String template, boolean changes, String field, Handler handler,
+    boolean onLoop) {
+
+  public Route(String method, String template, boolean changes, String field, Handler handler) {
+    this(method, template, changes, field, handler, false);
+  }
 
   /** A route's body: whole response, possibly later (library operations are asynchronous). */
   @FunctionalInterface

@@ -126,6 +126,45 @@ class DaemonApiTest {
     assertEquals("1", Kernel.cpusAllowed(qemu.pid(), qemu.pid()));
   }
 
+  /**
+   * A pin runs on the event loop only when it can run at once: queued behind an operation that
+   * waits on a stopped QEMU, it waits on a worker, and the loop keeps answering other connections.
+   */
+  @Test
+  void aPinQueuedBehindAStalledOperationLeavesTheEventLoopFree() throws Exception {
+    java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(2);
+    new ProcessBuilder("kill", "-STOP", String.valueOf(qemu.pid())).start().waitFor();
+    try (UnixHttp a = new UnixHttp(daemon.socket); UnixHttp b = new UnixHttp(daemon.socket)) {
+      var add = callers.submit(() -> a.send("POST", "/v1/vms/api1/iothreads", "{\"id\": 9}"));
+      // the add holds the VM's queue once the daemon logged it (it logs a change as it starts it)
+      org.awaitility.Awaitility.await().atMost(io.qtune.testkit.TestTime.seconds(10))
+          .until(() -> daemon.log().contains("POST /v1/vms/api1/iothreads by"));
+      var pin = callers.submit(() -> b.send("PUT", "/v1/vms/api1/vcpus/1/pin", "{\"cpuset\": \"1\"}"));
+      java.util.concurrent.CompletableFuture<UnixHttp.Reply> info = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try {
+          return http.send("GET", "/v1/daemon", null);
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+      assertEquals(200, info.get(io.qtune.testkit.TestTime.seconds(10).toMillis(),
+          java.util.concurrent.TimeUnit.MILLISECONDS).status(), "the event loop answers while a pin waits");
+      assertFalse(pin.isDone(), "the pin waits behind the add (QEMU is stopped)");
+      assertFalse(add.isDone(), "the add waits for QEMU");
+      new ProcessBuilder("kill", "-CONT", String.valueOf(qemu.pid())).start().waitFor();
+      long wait = io.qtune.testkit.TestTime.seconds(20).toMillis();
+      assertEquals(201, add.get(wait, java.util.concurrent.TimeUnit.MILLISECONDS).status());
+      assertEquals(204, pin.get(wait, java.util.concurrent.TimeUnit.MILLISECONDS).status());
+      assertEquals("1", Kernel.cpusAllowed(qemu.pid(), tidOf("vcpu1")));
+      assertEquals("1", Kernel.read(domain + "/vcpu1", "cpuset.cpus"));
+    } finally {
+      new ProcessBuilder("kill", "-CONT", String.valueOf(qemu.pid())).start().waitFor();
+      callers.shutdownNow();
+    }
+    ok("DELETE", "/v1/vms/{name}/iothreads/{id}", "/v1/vms/api1/iothreads/9", null, 204);
+    ok("PUT", "/v1/vms/{name}/vcpus/{vcpu}/pin", "/v1/vms/api1/vcpus/1/pin", "{\"cpuset\": \"0-1\"}", 204);
+  }
+
   @Test
   void invalidInputIs422WithTheLibrarysMessageAndChangesNothing() throws Exception {
     String before = Kernel.read(domain + "/vcpu0", "cpuset.cpus");

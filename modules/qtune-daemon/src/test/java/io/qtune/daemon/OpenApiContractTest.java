@@ -16,7 +16,7 @@ class OpenApiContractTest {
   private static Set<String> served() {
     Route.Handler none = r -> CompletableFuture.completedFuture(Response.noContent());
     Set<String> out = new TreeSet<>();
-    new Api(null, null, null, null).router(none, none).routes().forEach(r -> out.add(r.method() + " " + r.template()));
+    new Api(null, null, null, null, null).router(none, none).routes().forEach(r -> out.add(r.method() + " " + r.template()));
     return out;
   }
 
@@ -39,7 +39,7 @@ class OpenApiContractTest {
   void everyChangingRouteDocuments403AndEveryErrorIsProblemJson() {
     Contract c = Contract.load();
     Route.Handler none = r -> CompletableFuture.completedFuture(Response.noContent());
-    for (Route r : new Api(null, null, null, null).router(none, none).routes()) {
+    for (Route r : new Api(null, null, null, null, null).router(none, none).routes()) {
       var op = c.api.getPaths().get(r.template()).readOperationsMap()
           .get(io.swagger.v3.oas.models.PathItem.HttpMethod.valueOf(r.method()));
       if (r.changes()) {
