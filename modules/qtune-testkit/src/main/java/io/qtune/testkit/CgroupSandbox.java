@@ -94,6 +94,7 @@ public final class CgroupSandbox implements AutoCloseable {
   }
 
   private synchronized void removeAll() {
+    stopSlice();
     for (Path dir : dirs()) {
       Path root = rootOf(dir);
       List<Path> groups = null;
@@ -123,6 +124,30 @@ public final class CgroupSandbox implements AutoCloseable {
           }
         }
       }
+    }
+  }
+
+  /**
+   * With systemd as init the partition is a slice unit systemd made for qtune's scopes: it stays
+   * after them (in every v1 hierarchy on a hybrid host) until stopped, and a slice is systemd's to
+   * remove. Then whatever is left goes as below.
+   */
+  private void stopSlice() {
+    String slice = groupPaths().get(2).substring(1);
+    if (!Files.isDirectory(Path.of("/run/systemd/system"))
+        || mounts().stream().noneMatch(m -> Files.isDirectory(m.resolve(slice)))) {
+      return;
+    }
+    try {
+      Process p = new ProcessBuilder("systemctl", "stop", "--quiet", slice).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      if (!p.waitFor(TestTime.seconds(30).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        p.destroyForcibly();
+      }
+    } catch (IOException e) {
+      // no systemctl: the directories are removed below
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
