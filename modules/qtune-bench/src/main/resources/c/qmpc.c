@@ -2,7 +2,8 @@
  *   qmpc rtt  SOCKET WARMUP N     -> prints N round-trip times of query-status, ns, one per line
  *   qmpc pipe SOCKET W N          -> N query-status with W in flight (OOB on); prints total ns
  *   qmpc launch SOCKET QEMU ARGS..-> fork+exec QEMU, connect as soon as the socket accepts,
- *                                    print ns from exec to the end of the greeting; kill QEMU
+ *                                    print ns from exec to the end of the greeting, and to the
+ *                                    answer of cont after qmp_capabilities (running); kill QEMU
  * OOB is enabled in every mode, as qtune's client does by default. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -80,6 +81,26 @@ static int setup(const char *path) {
   return fd;
 }
 
+/* Reads lines until a command's answer ("return" or "error"), skipping events. */
+static void read_answer(int fd) {
+  for (;;) {
+    char *nl;
+    while (!(nl = memchr(buf, '\n', have))) {
+      ssize_t r = read(fd, buf + have, sizeof buf - have);
+      if (r <= 0) {
+        perror("read");
+        exit(2);
+      }
+      have += r;
+    }
+    size_t len = nl - buf + 1;
+    int answer = memmem(buf, len, "\"return\"", 8) || memmem(buf, len, "\"error\"", 7);
+    memmove(buf, nl + 1, have - len);
+    have -= len;
+    if (answer) return;
+  }
+}
+
 int main(int argc, char **argv) {
   if (argc < 4) {
     fprintf(stderr, "usage: qmpc rtt|pipe|launch SOCKET ...\n");
@@ -138,10 +159,18 @@ int main(int argc, char **argv) {
     }
     read_line(fd);
     long long t = now() - t0;
+    /* then running: the fewest commands a client needs (capabilities, cont), each answered */
+    const char *caps = "{\"execute\":\"qmp_capabilities\"}\n";
+    write_all(fd, caps, strlen(caps));
+    read_answer(fd);
+    const char *cont = "{\"execute\":\"cont\"}\n";
+    write_all(fd, cont, strlen(cont));
+    read_answer(fd);
+    long long running = now() - t0;
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     unlink(path);
-    printf("%lld\n", t);
+    printf("%lld %lld\n", t, running);
     return 0;
   }
   fprintf(stderr, "unknown mode %s\n", mode);

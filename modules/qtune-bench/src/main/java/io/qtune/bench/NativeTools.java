@@ -84,10 +84,12 @@ public final class NativeTools {
   }
 
   /** ns from fork+exec of QEMU to the end of its QMP greeting (QEMU is then killed). */
-  public long launchToGreeting(Path socket, List<String> qemuArgs) {
+  /** ns from QEMU's exec to its QMP greeting, and to {@code cont} answered after {@code qmp_capabilities}. */
+  public long[] launchToGreeting(Path socket, List<String> qemuArgs) {
     List<String> cmd = new ArrayList<>(List.of(qmpc.toString(), "launch", socket.toString()));
     cmd.addAll(qemuArgs);
-    return Long.parseLong(run(cmd).strip());
+    String[] f = run(cmd).strip().split(" ");
+    return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])};
   }
 
   /** The floor for tuning one VM; returns {total, qmp, cgroup, affinity} in ns. */

@@ -90,6 +90,16 @@ final class Launch {
         Files.createDirectories(log.toAbsolutePath().getParent());
         List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", HANDSHAKE, "qtune-launch"));
         cmd.addAll(args);
+        // the spec's iothreads on the command line, as libvirt starts QEMU: an object-add each
+        // after start, and the rediscovery it needs, would wait on QEMU while it is still busy
+        // starting (docs/benchmarks.md, "Launch")
+        Set<Integer> onCommandLine = iothreadsInArgs();
+        for (TuningSpec.IothreadSpec io : spec.iothreads()) {
+          if (!onCommandLine.contains(io.id())) {
+            cmd.add("-object");
+            cmd.add(Vm.properties(io).objectOption());
+          }
+        }
         if (!args.contains("-S")) {
           cmd.add("-S");
         }
@@ -243,6 +253,7 @@ final class Launch {
     int max = 1;
     Set<Integer> ios = new HashSet<>();
     spec.iothreads().forEach(i -> ios.add(i.id()));
+    ios.addAll(iothreadsInArgs());
     for (int i = 0; i + 1 < args.size(); i++) {
       String a = args.get(i);
       String v = args.get(i + 1);
@@ -254,14 +265,23 @@ final class Launch {
         } else if (c.find()) {
           max = Integer.parseInt(c.group(1) != null ? c.group(1) : c.group(2));
         }
-      } else if (a.equals("-object") && v.startsWith("iothread")) {
-        Matcher m = IOTHREAD_OBJ.matcher(v);
+      }
+    }
+    return new VmFacts(max, ios);
+  }
+
+  /** The iothreads the caller's command line makes ({@code -object iothread,id=iothreadN}). */
+  private Set<Integer> iothreadsInArgs() {
+    Set<Integer> ios = new HashSet<>();
+    for (int i = 0; i + 1 < args.size(); i++) {
+      if (args.get(i).equals("-object") && args.get(i + 1).startsWith("iothread")) {
+        Matcher m = IOTHREAD_OBJ.matcher(args.get(i + 1));
         if (m.find()) {
           ios.add(Integer.parseInt(m.group(1)));
         }
       }
     }
-    return new VmFacts(max, ios);
+    return ios;
   }
 
   private static String tail(Path log) {
