@@ -35,7 +35,7 @@ abstract class CliAgainstQemu {
   @AfterAll
   static void removeSandbox() {
     sandbox.close();
-    assertEquals(List.of(), sandbox.dirs(), "partition left behind");
+    assertEquals(List.of(), sandbox.leftovers(), "partition left behind");
   }
 
   /** QEMU's {@code -smp} for this class's VM. */

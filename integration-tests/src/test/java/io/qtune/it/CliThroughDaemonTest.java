@@ -141,7 +141,7 @@ class CliThroughDaemonTest {
       // both VMs' groups and records: qtune's own gc, then the sandbox removes whatever is left
       new QtuneCommand("--direct", "--state-dir", state.toString(), "--partition", sandbox.partition()).run("gc");
       sandbox.close();
-      assertEquals(List.of(), sandbox.dirs(), "partition left behind");
+      assertEquals(List.of(), sandbox.leftovers(), "partition left behind");
     }
   }
 

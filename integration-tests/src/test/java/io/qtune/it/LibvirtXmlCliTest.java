@@ -51,7 +51,7 @@ class LibvirtXmlCliTest {
   @AfterAll
   static void removeSandbox() {
     sandbox.close();
-    assertEquals(List.of(), sandbox.dirs(), "partition left behind");
+    assertEquals(List.of(), sandbox.leftovers(), "partition left behind");
   }
 
   /** The oracle domain under a name of this run's own. */

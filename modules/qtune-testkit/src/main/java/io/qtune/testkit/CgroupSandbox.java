@@ -39,6 +39,30 @@ public final class CgroupSandbox implements AutoCloseable {
     return List.of("/" + first, "/" + first + ".partition", "/" + first.replace("-", "\\x2d") + ".slice");
   }
 
+  /**
+   * What a test left: the partition's own directories, and anything below the partition's systemd
+   * slice (the slice itself is systemd's unit, kept after its scopes as machine.slice is).
+   */
+  public List<Path> leftovers() {
+    List<Path> out = new ArrayList<>();
+    for (Path dir : dirs()) {
+      if (!isSlice(dir)) {
+        out.add(dir);
+        continue;
+      }
+      try (Stream<Path> s = Files.list(dir)) {
+        s.filter(Files::isDirectory).forEach(out::add);
+      } catch (IOException | java.io.UncheckedIOException e) {
+        // removed while listing: nothing left there
+      }
+    }
+    return out;
+  }
+
+  private static boolean isSlice(Path dir) {
+    return dir.getFileName().toString().endsWith(".slice");
+  }
+
   /** True where systemd is init and qtune places VMs in scopes (cgroup v2, or v1 with cpuset). */
   public static boolean systemd() {
     return Files.isDirectory(Path.of("/run/systemd/system"))
@@ -94,7 +118,6 @@ public final class CgroupSandbox implements AutoCloseable {
   }
 
   private synchronized void removeAll() {
-    stopSlice();
     for (Path dir : dirs()) {
       Path root = rootOf(dir);
       List<Path> groups = null;
@@ -113,6 +136,9 @@ public final class CgroupSandbox implements AutoCloseable {
         continue;
       }
       for (Path g : groups) {
+        if (g.equals(dir) && isSlice(dir)) {
+          continue; // systemd's unit (it stays after its scopes, as machine.slice does): not ours
+        }
         evacuate(g, root);
         for (int i = 0; i < 50; i++) {
           try {
@@ -124,30 +150,6 @@ public final class CgroupSandbox implements AutoCloseable {
           }
         }
       }
-    }
-  }
-
-  /**
-   * With systemd as init the partition is a slice unit systemd made for qtune's scopes: it stays
-   * after them (in every v1 hierarchy on a hybrid host) until stopped, and a slice is systemd's to
-   * remove. Then whatever is left goes as below.
-   */
-  private void stopSlice() {
-    String slice = groupPaths().get(2).substring(1);
-    if (!Files.isDirectory(Path.of("/run/systemd/system"))
-        || mounts().stream().noneMatch(m -> Files.isDirectory(m.resolve(slice)))) {
-      return;
-    }
-    try {
-      Process p = new ProcessBuilder("systemctl", "stop", "--quiet", slice).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-      if (!p.waitFor(TestTime.seconds(30).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-        p.destroyForcibly();
-      }
-    } catch (IOException e) {
-      // no systemctl: the directories are removed below
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 
