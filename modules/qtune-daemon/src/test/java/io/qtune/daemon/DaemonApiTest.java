@@ -204,6 +204,34 @@ class DaemonApiTest {
     problem("DELETE", "/v1/vms/{name}/iothreads/{id}", "/v1/vms/api1/iothreads/77", null, 404);
   }
 
+  /** A QMP socket that is not there is the caller's to fix (422, as the CLI's exit 2); one that refuses says so. */
+  @Test
+  void aMissingOrRefusingQmpSocketIsAnErrorTheCallerCanActOn() throws Exception {
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("qd-sock-");
+    try {
+      java.nio.file.Path missing = dir.resolve("none.qmp");
+      JsonNode m = problem("POST", "/v1/vms", "/v1/vms", "{\"qmp\": \"" + missing + "\", \"spec\": {\"name\": \"gone\"}}", 422);
+      assertEquals("QMP socket '" + missing + "' does not exist", m.get("detail").asText());
+      assertEquals("qmp", m.get("field").asText());
+      java.nio.file.Path refusing = dir.resolve("closed.qmp");
+      try (var server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+        server.bind(java.net.UnixDomainSocketAddress.of(refusing));
+      } // closed: the file stays, connect(2) is refused
+      JsonNode r = problem("POST", "/v1/vms", "/v1/vms", "{\"qmp\": \"" + refusing + "\", \"spec\": {\"name\": \"gone\"}}", 500);
+      String detail = r.get("detail").asText();
+      assertTrue(detail.startsWith("Cannot connect to QMP socket " + refusing), detail);
+      assertFalse(detail.contains("internal error") || detail.contains("io.qtune."), detail);
+      assertFalse(Kernel.groupExists(domain.substring(0, domain.lastIndexOf('/')) + "/qemu-2-gone.libvirt-qemu"));
+    } finally {
+      try (var s = java.nio.file.Files.list(dir)) {
+        for (java.nio.file.Path f : s.toList()) {
+          java.nio.file.Files.deleteIfExists(f);
+        }
+      }
+      java.nio.file.Files.deleteIfExists(dir);
+    }
+  }
+
   @Test
   void iothreadAddPinDelete() throws Exception {
     UnixHttp.Reply add = ok("POST", "/v1/vms/{name}/iothreads", "/v1/vms/api1/iothreads", "{\"id\": 3, \"poll_max_ns\": 32768}", 201);
