@@ -122,6 +122,10 @@ public final class Api {
       if (!qmp.isAbsolute()) {
         throw ApiException.badRequest("qmp must be an absolute path, got '" + qmp + "'", "qmp");
       }
+      if (!java.nio.file.Files.exists(qmp)) {
+        // the CLI's words and its exit 2: the caller named a socket that is not there
+        throw new ApiException(422, "QMP socket '" + qmp + "' does not exist", "qmp");
+      }
       supervisor.bySocket(qmp).ifPresent(v -> {
         throw ApiException.conflict("VM '" + v.name() + "' is supervised on " + qmp + " already", "qmp");
       });

@@ -25,7 +25,9 @@ public record Problem(String type, String title, int status, String detail, Stri
     if (e instanceof InvalidInputException inv) {
       return new Problem(type(422), title(422), 422, inv.getMessage(), instance, defaultField, inv.problems());
     }
-    if (e instanceof OperationFailedException || e instanceof QtuneException) {
+    if (e instanceof OperationFailedException || e instanceof QtuneException
+        || e instanceof io.qtune.qmp.QmpException) {
+      // QMP's own errors say what QEMU did or did not do ("Cannot connect to QMP socket ...")
       return new Problem(type(500), title(500), 500, e.getMessage(), instance, null, List.of(e.getMessage()));
     }
     String detail = "internal error: " + e;
