@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 /**
  * The daemon's benchmark rows (docs/benchmarks.md, "The daemon"), side by side in one run:
  * a vcpupin through the API (a plain keep-alive client on the unix socket) against the same
- * vcpupin in-process, and the re-adoption of N recorded VMs at daemon start. A main, not a test:
+ * vcpupin in-process (two QEMUs alike, alternating rounds), and the re-adoption of N recorded VMs at daemon start. A main, not a test:
  * no thresholds, figures printed.
  *
  * <pre>mvn -B -ntp -o -q test-compile -pl modules/qtune-daemon -am
@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
 public final class DaemonBench {
   private static final int WARM = 20000;
   private static final int RUNS = 2000;
+  private static final int ROUNDS = 10;
 
   public static void main(String[] args) throws Exception {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 20;
@@ -36,46 +37,73 @@ public final class DaemonBench {
     }
   }
 
+  /**
+   * Two QEMUs of the same shape: one tuned in this JVM, one through the daemon (its own process),
+   * measured in alternating rounds so that both see the same machine at the same time.
+   */
   private static void apiVersusInProcess(CgroupSandbox sandbox) throws Exception {
     Path state = Files.createTempDirectory("qd-bench-state-");
-    try (QemuProcess qemu = QemuProcess.start("2")) {
-      List<Long> inProcess;
-      try (Qtune qtune = Qtune.create(QtuneOptions.defaults().withPartition(sandbox.partition()).withStateDir(state))) {
-        Vm vm = qtune.attach(qemu.socket(), SpecReader.parse("{\"name\": \"bench\"}")).join();
-        inProcess = measure(i -> vm.pins().vcpu(0, (i & 1) == 0 ? "1" : "0").join());
-        vm.close();
+    try (QemuProcess local = QemuProcess.start("2");
+        QemuProcess remote = QemuProcess.start("2");
+        Qtune qtune = Qtune.create(QtuneOptions.defaults().withPartition(sandbox.partition()).withStateDir(state));
+        DaemonProcess daemon = new DaemonProcess(sandbox.partition())) {
+      Vm vm = qtune.attach(local.socket(), SpecReader.parse("{\"name\": \"bench\"}")).join();
+      daemon.jvmOptions = new String[] {"-XX:+UseSerialGC", "-Xshare:auto"};
+      daemon.start();
+      if (daemon.call("POST", "/v1/vms", "{\"qmp\": \"" + remote.socket() + "\", \"spec\": {\"name\": \"bench\"}}")
+          .status() != 201) {
+        throw new IllegalStateException("attach failed: " + daemon.log());
       }
-      List<Long> api;
-      try (DaemonProcess daemon = new DaemonProcess(sandbox.partition())) {
-        daemon.jvmOptions = new String[] {"-XX:+UseSerialGC", "-Xshare:auto"};
-        daemon.start();
-        if (daemon.call("POST", "/v1/vms", "{\"qmp\": \"" + qemu.socket() + "\", \"spec\": {\"name\": \"bench\"}}")
-            .status() != 201) {
-          throw new IllegalStateException("attach failed: " + daemon.log());
-        }
-        try (UnixHttp http = new UnixHttp(daemon.socket)) {
-          api = measure(i -> {
-            try {
-              UnixHttp.Reply r = http.send("PUT", "/v1/vms/bench/vcpus/0/pin",
-                  (i & 1) == 0 ? "{\"cpuset\": \"1\"}" : "{\"cpuset\": \"0\"}");
-              if (r.status() != 204) {
-                throw new IllegalStateException(r.body());
-              }
-            } catch (java.io.IOException e) {
-              throw new java.io.UncheckedIOException(e);
+      List<Long> inProcess = new ArrayList<>();
+      List<Long> api = new ArrayList<>();
+      List<Double> ratios = new ArrayList<>();
+      try (UnixHttp http = new UnixHttp(daemon.socket)) {
+        IntConsumer local1 = i -> vm.pins().vcpu(0, (i & 1) == 0 ? "1" : "0").join();
+        IntConsumer remote1 = i -> {
+          try {
+            UnixHttp.Reply r = http.send("PUT", "/v1/vms/bench/vcpus/0/pin",
+                (i & 1) == 0 ? "{\"cpuset\": \"1\"}" : "{\"cpuset\": \"0\"}");
+            if (r.status() != 204) {
+              throw new IllegalStateException(r.body());
             }
-          });
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        };
+        for (int i = 0; i < WARM; i++) {
+          local1.accept(i);
+          remote1.accept(i);
+        }
+        for (int round = 0; round < ROUNDS; round++) {
+          List<Long> a = time(local1, RUNS / ROUNDS);
+          List<Long> b = time(remote1, RUNS / ROUNDS);
+          inProcess.addAll(a);
+          api.addAll(b);
+          ratios.add(pct(b, 50) / pct(a, 50));
         }
       }
+      vm.close();
+      Collections.sort(ratios);
       System.out.printf("vcpupin in-process          median %7.1f us  p99 %7.1f us  (n=%d after %d warm-up)%n",
-          pct(inProcess, 50) / 1e3, pct(inProcess, 99) / 1e3, RUNS, WARM);
+          pct(inProcess, 50) / 1e3, pct(inProcess, 99) / 1e3, inProcess.size(), WARM);
       System.out.printf("vcpupin over the socket     median %7.1f us  p99 %7.1f us  (keep-alive, JDK SocketChannel)%n",
           pct(api, 50) / 1e3, pct(api, 99) / 1e3);
-      System.out.printf("ratio (API / in-process)    median %5.2fx  p99 %5.2fx%n",
-          pct(api, 50) / pct(inProcess, 50), pct(api, 99) / pct(inProcess, 99));
+      System.out.printf("ratio (API / in-process)    median %5.2fx  p99 %5.2fx  (per round, %d alternating rounds: %s)%n",
+          pct(api, 50) / pct(inProcess, 50), pct(api, 99) / pct(inProcess, 99), ROUNDS,
+          ratios.stream().map(r -> String.format("%.2f", r)).reduce((x, y) -> x + " " + y).orElse(""));
     } finally {
       deleteTree(state);
     }
+  }
+
+  private static List<Long> time(IntConsumer op, int n) {
+    List<Long> t = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      long t0 = System.nanoTime();
+      op.accept(i);
+      t.add(System.nanoTime() - t0);
+    }
+    return t;
   }
 
   private static List<Long> measure(IntConsumer op) {
