@@ -49,7 +49,7 @@ final class CdsTrainCommand extends VerbCommand {
       quietly(nul, "--json", "topology");
       quietly(nul, "--qmp", dir.resolve("missing.sock").toString(), "vcpuinfo");
       quietly(nul, "vcpupin", "x");
-      throughDaemon(nul, dir, state);
+      throughDaemon(nul, dir, state, false);
       Path sock = dir.resolve("qmp.sock");
       p = startQemu(sock, dir);
       if (p != null) {
@@ -85,15 +85,15 @@ final class CdsTrainCommand extends VerbCommand {
    * stand-in on a socket of its own that answers as the API says, so the archive covers the path
    * of a one-shot command through {@code qtune daemon}.
    */
-  private static void throughDaemon(PrintStream nul, Path dir, String state) throws IOException {
+  static void throughDaemon(PrintStream nul, Path dir, String state, boolean shortcutOnly) throws IOException {
     Path sock = dir.resolve("daemon.sock");
     try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       server.bind(UnixDomainSocketAddress.of(sock));
       Thread t = new Thread(() -> answer(server, state), "cds-train-daemon");
       t.setDaemon(true);
       t.start();
-      for (String[] cmd : new String[][] {{"vcpupin"}, {"vcpupin", "0", "0"}, {"vcpupin", "9", "0"},
-          {"--json", "vcpupin"}}) {
+      for (String[] cmd : shortcutOnly ? new String[0][] : new String[][] {{"vcpupin"}, {"vcpupin", "0", "0"},
+          {"vcpupin", "9", "0"}, {"--json", "vcpupin"}}) {
         List<String> a = new ArrayList<>(List.of("--socket", sock.toString(), "--state-dir", state, "--name", "vm"));
         a.addAll(List.of(cmd));
         quietly(nul, a.toArray(String[]::new));
