@@ -134,6 +134,33 @@ class CrashRecoveryTest {
   }
 
   /**
+   * Killed between filling a thread group's cpuset.cpus and cpuset.mems and copying the domain's
+   * cpuset.memory_migrate (crash sweep, apply, k = 16 in one run: the count of calls before it
+   * moves with QEMU's thread count): the group looks made but kept the kernel's 0. A fresh attach
+   * must finish it, as it finishes one with an empty cpuset.
+   */
+  @Test
+  void aThreadGroupKilledBeforeItsMemoryMigrateIsFinishedByAFreshAttach() throws Exception {
+    assumeTrue(Files.isDirectory(CPUSET), "a cgroup v1 host (cpuset.memory_migrate is a v1 file)");
+    String spec = """
+        {"name": "vmk", "emulatorpin": "1"}
+        """;
+    try (CgroupSandbox sb = new CgroupSandbox("crashrec");
+        QemuProcess q = QemuProcess.start("2", 1)) {
+      String domain = placeOnce(sb, q, spec);
+      Path emulator = CPUSET.resolve(domain.substring(1)).resolve("emulator");
+      assertEquals("1", Files.readString(emulator.resolve("cpuset.memory_migrate")).trim());
+      Files.writeString(emulator.resolve("cpuset.memory_migrate"), "0"); // as the kill left it
+      try (Qtune second = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
+        second.attach(q.socket(), SpecReader.parse(spec)).join();
+        assertEquals("1", Files.readString(emulator.resolve("cpuset.memory_migrate")).trim());
+        assertEquals("1", Files.readString(emulator.resolve("cpuset.cpus")).trim());
+        assertEquals(domain + "/emulator", ThreadProbe.cgroup(q.pid(), q.pid(), "cpuset"));
+      }
+    }
+  }
+
+  /**
    * Killed between moving QEMU into its new domain group and setting that group's
    * cpuset.memory_migrate (crash sweep, apply, k = 8), the group kept the kernel's 0 with QEMU
    * inside, so a fresh apply reused it as made and every thread group inherited 0. As libvirt does,
