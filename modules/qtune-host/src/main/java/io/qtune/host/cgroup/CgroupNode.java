@@ -21,6 +21,15 @@ interface CgroupNode {
         return exists();
     }
 
+    /**
+     * A thread group that {@link #createThreadChild} finished: {@link #whole} and, where a thread
+     * group copies a value from its domain (v1's cpuset.memory_migrate), that value copied. A
+     * process killed between those writes leaves a group that is whole but not finished.
+     */
+    default boolean finishedThreadChild() {
+        return whole();
+    }
+
     CgroupNode child(String name);
 
     List<String> childNames();

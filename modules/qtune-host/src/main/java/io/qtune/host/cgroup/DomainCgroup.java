@@ -54,14 +54,15 @@ public final class DomainCgroup extends CpuCgroup {
 
     /**
      * The thread group {@code name} if it exists in every hierarchy; one a killed process left in
-     * only some of them (v1) is completed first, as {@link #thread thread(name, true)} makes it.
+     * only some of them, or unfinished (v1: its cpuset empty or its memory_migrate not yet copied),
+     * is completed first, as {@link #thread thread(name, true)} makes it.
      */
     public Optional<ThreadCgroup> findWholeThread(ThreadGroupName name) {
         CgroupNode child = node.child(name.dirName());
         if (!child.exists()) {
             return Optional.empty();
         }
-        return Optional.of(child.whole() ? new ThreadCgroup(child, name, this) : thread(name, true));
+        return Optional.of(child.finishedThreadChild() ? new ThreadCgroup(child, name, this) : thread(name, true));
     }
 
     /** Existing thread groups (children named emulator, vcpuN, iothreadN). */

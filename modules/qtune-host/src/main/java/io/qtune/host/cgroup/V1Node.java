@@ -67,6 +67,16 @@ final class V1Node implements CgroupNode {
     }
 
     @Override
+    public boolean finishedThreadChild() {
+        if (!whole()) {
+            return false;
+        }
+        Path cpuset = dirs.get("cpuset");
+        return cpuset == null || CgroupFile.read(cpuset.resolve("cpuset.memory_migrate")).trim()
+                .equals(CgroupFile.read(cpuset.getParent().resolve("cpuset.memory_migrate")).trim());
+    }
+
+    @Override
     public V1Node child(String name) {
         Map<String, Path> c = new LinkedHashMap<>();
         dirs.forEach((k, v) -> c.put(k, v.resolve(name)));
