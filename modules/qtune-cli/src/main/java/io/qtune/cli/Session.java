@@ -301,11 +301,11 @@ final class Session implements AutoCloseable {
       return f.get(Math.max(left, 0), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       abandon(f);
-      throw deadlinePassed();
+      throw deadlinePassed(failure(f));
     } catch (ExecutionException e) {
       if (qmpTimedOut(e.getCause())) {
         abandon(f);
-        throw deadlinePassed();
+        throw deadlinePassed(e.getCause());
       }
       throw new CompletionException(e.getCause());
     } catch (InterruptedException e) {
@@ -348,9 +348,41 @@ final class Session implements AutoCloseable {
     return false;
   }
 
-  private synchronized DeadlineException deadlinePassed() {
+  private synchronized DeadlineException deadlinePassed(Throwable cause) {
     return new DeadlineException("no answer from QEMU within --timeout " + timeoutSeconds + " s"
-        + (socketInUse == null ? "" : " (QMP socket " + socketInUse + ")"));
+        + (socketInUse == null ? "" : " (QMP socket " + socketInUse + ")")
+        + (noGreeting(cause) ? "; QEMU accepted the connection but sent no QMP greeting: it serves one QMP"
+            + " client at a time on a socket, so another client (qtune daemon, libvirt, a script) may hold it" : ""));
+  }
+
+  /**
+   * The failure {@code f} ended with. QMP's own connect timeout is as long as what was left of the
+   * deadline when the control plane started, but counts from the connect, which comes after that
+   * start-up: it fires up to a few hundred milliseconds after the command's deadline, and is given
+   * up to a second, since it says what timed out (no greeting: the monitor is someone else's).
+   */
+  private static Throwable failure(CompletableFuture<?> f) {
+    try {
+      f.get(1, TimeUnit.SECONDS);
+      return null;
+    } catch (ExecutionException e) {
+      return e.getCause();
+    } catch (TimeoutException | java.util.concurrent.CancellationException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  /** The connection timed out before QEMU's greeting (QMP's setup timeout, anywhere in the chain). */
+  private static boolean noGreeting(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof QmpTimeoutException q && q.command().equals("(greeting)")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
