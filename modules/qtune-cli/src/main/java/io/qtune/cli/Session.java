@@ -72,6 +72,8 @@ final class Session implements AutoCloseable {
   private int timeoutSeconds = 30;
   private long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
   private Path socketInUse;
+  /** How much earlier than the command's deadline QMP's connect timer ends (see {@link #qtune}). */
+  private static final Duration CONNECT_MARGIN = Duration.ofMillis(500);
 
   Session(Target target) {
     this.target = target;
@@ -201,9 +203,14 @@ final class Session implements AutoCloseable {
       // QMP's own timeouts no longer than the command's: a stalled peer is cut off at the deadline
       // (QMP's defaults, 30 s per exchange, made one stall cost 30 s per exchange)
       Duration left = remaining();
+      // the connect timer starts at the connect, after this start-up: it ends a little before the
+      // command's deadline, so that its own error (no greeting: the monitor is someone else's) is
+      // the one the deadline reports
+      Duration connect = left.compareTo(CONNECT_MARGIN.multipliedBy(2)) > 0 ? left.minus(CONNECT_MARGIN)
+          : left.dividedBy(2);
       QtuneOptions o = QtuneOptions.defaults().withStateDir(target.stateDir())
           .withPartition(target.partition())
-          .withQmp(QmpOptions.defaults().withConnectTimeout(left).withCommandTimeout(left));
+          .withQmp(QmpOptions.defaults().withConnectTimeout(connect).withCommandTimeout(left));
       qtune = Qtune.create(o);
     }
     return qtune;
@@ -355,23 +362,16 @@ final class Session implements AutoCloseable {
             + " client at a time on a socket, so another client (qtune daemon, libvirt, a script) may hold it" : ""));
   }
 
-  /**
-   * The failure {@code f} ended with. QMP's own connect timeout is as long as what was left of the
-   * deadline when the control plane started, but counts from the connect, which comes after that
-   * start-up: it fires up to a few hundred milliseconds after the command's deadline, and is given
-   * up to a second, since it says what timed out (no greeting: the monitor is someone else's).
-   */
+  /** The failure {@code f} ended with, if it has ended (no waiting: the deadline has passed). */
   private static Throwable failure(CompletableFuture<?> f) {
+    if (!f.isCompletedExceptionally()) {
+      return null;
+    }
     try {
-      f.get(1, TimeUnit.SECONDS);
+      f.join();
       return null;
-    } catch (ExecutionException e) {
-      return e.getCause();
-    } catch (TimeoutException | java.util.concurrent.CancellationException e) {
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
+    } catch (CompletionException | java.util.concurrent.CancellationException e) {
+      return e.getCause() != null ? e.getCause() : e;
     }
   }
 
