@@ -37,7 +37,7 @@ fi
 if [[ ${QTUNE_SKIP_CDS:-0} != 1 ]]; then
   # the same flags and class path as ./qtune, or the JVM refuses the archive; two archives: every
   # verb's classes (qtune.jsa), and only those of a command through the daemon (qtune-client.jsa,
-  # 1.4 MB against 19 MB: mapping the big one cost ~60 ms of a pin through the daemon)
+  # 1.8 MB against 19 MB: mapping the big one cost ~60 ms of a pin through the daemon)
   for kind in full client; do
     jsa=$target/qtune.jsa main=(io.qtune.cli.QtuneCli cds-train)
     [[ $kind == client ]] && jsa=$target/qtune-client.jsa main=(io.qtune.cli.CdsTrainClient)

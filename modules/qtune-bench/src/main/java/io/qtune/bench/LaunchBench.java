@@ -61,7 +61,7 @@ final class LaunchBench {
             List<String> args = QemuVm.args(2, 64, name, 1);
             Path socket = dir.resolve(name + ".qmp");
             args.addAll(List.of("-S", "-qmp", "unix:" + socket + ",server=on,wait=off"));
-            long[] t = tools.launchToGreeting(socket, args);
+            long[] t = tools.launchFloors(socket, args);
             if (i >= 0) {
               f.add(t[0]);
               fr.add(t[1]);

@@ -85,7 +85,7 @@ public final class NativeTools {
 
   /** ns from fork+exec of QEMU to the end of its QMP greeting (QEMU is then killed). */
   /** ns from QEMU's exec to its QMP greeting, and to {@code cont} answered after {@code qmp_capabilities}. */
-  public long[] launchToGreeting(Path socket, List<String> qemuArgs) {
+  public long[] launchFloors(Path socket, List<String> qemuArgs) {
     List<String> cmd = new ArrayList<>(List.of(qmpc.toString(), "launch", socket.toString()));
     cmd.addAll(qemuArgs);
     String[] f = run(cmd).strip().split(" ");

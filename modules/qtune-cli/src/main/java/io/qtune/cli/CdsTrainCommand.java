@@ -183,7 +183,7 @@ final class CdsTrainCommand extends VerbCommand {
     return null;
   }
 
-  private static void deleteTree(Path dir) {
+  static void deleteTree(Path dir) {
     if (dir == null) {
       return;
     }

@@ -18,9 +18,9 @@ import java.util.Set;
 final class PinShortcut {
   private Path qmp;
   private String name;
-  private Path stateDir = Path.of("/run/qtune");
+  private Path stateDir = Path.of(QtuneCli.DEFAULT_STATE_DIR);
   private Path socket;
-  private int timeout = 30;
+  private int timeout = Integer.parseInt(QtuneCli.DEFAULT_TIMEOUT);
   private boolean quiet;
   private final List<String> operands = new ArrayList<>();
   private String verb;
@@ -114,7 +114,7 @@ final class PinShortcut {
   }
 
   private Integer execute(PrintStream out, PrintStream err) {
-    Session session = new Session(new Session.Target(qmp, name, stateDir, "/machine"))
+    Session session = new Session(new Session.Target(qmp, name, stateDir, QtuneCli.DEFAULT_PARTITION))
         .routing(Session.DaemonRoute.of(false, socket));
     try {
       session.startDeadline(timeout);

@@ -69,6 +69,11 @@ public final class QtuneCli implements Runnable {
     return m;
   }
 
+  /** The root options' defaults (also read by {@link PinShortcut}, which runs without picocli). */
+  static final String DEFAULT_STATE_DIR = "/run/qtune";
+  static final String DEFAULT_PARTITION = "/machine";
+  static final String DEFAULT_TIMEOUT = "30";
+
   /** Root options that take a value: skipped when looking for the verb. */
   private static final Set<String> VALUED = Set.of("--qmp", "--name", "--state-dir", "--partition",
       "--timeout", "--socket");
@@ -83,12 +88,12 @@ public final class QtuneCli implements Runnable {
 
   @Option(names = "--state-dir", paramLabel = "DIR", scope = ScopeType.INHERIT,
       description = "where launched and attached VMs are recorded (default: ${DEFAULT-VALUE})",
-      defaultValue = "/run/qtune")
+      defaultValue = DEFAULT_STATE_DIR)
   Path stateDir;
 
   @Option(names = "--partition", paramLabel = "PATH", scope = ScopeType.INHERIT,
       description = "the cgroup partition VMs are placed under (default: ${DEFAULT-VALUE})",
-      defaultValue = "/machine")
+      defaultValue = DEFAULT_PARTITION)
   String partition;
 
   @Option(names = "--json", scope = ScopeType.INHERIT,
@@ -99,7 +104,7 @@ public final class QtuneCli implements Runnable {
       description = "no table headers and no blank line after the output (virsh -q)")
   boolean quiet;
 
-  @Option(names = "--timeout", paramLabel = "SECONDS", scope = ScopeType.INHERIT, defaultValue = "30",
+  @Option(names = "--timeout", paramLabel = "SECONDS", scope = ScopeType.INHERIT, defaultValue = DEFAULT_TIMEOUT,
       description = "give up when QEMU has not answered within SECONDS: one deadline for all of a "
           + "command's QMP exchanges, for each line in the shell (default: ${DEFAULT-VALUE})")
   int timeout;

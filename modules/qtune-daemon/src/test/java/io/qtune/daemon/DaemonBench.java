@@ -58,11 +58,10 @@ public final class DaemonBench {
       List<Long> api = new ArrayList<>();
       List<Double> ratios = new ArrayList<>();
       try (UnixHttp http = new UnixHttp(daemon.socket)) {
-        IntConsumer local1 = i -> vm.pins().vcpu(0, (i & 1) == 0 ? "1" : "0").join();
+        IntConsumer local1 = i -> vm.pins().vcpu(0, cpuset(i)).join();
         IntConsumer remote1 = i -> {
           try {
-            UnixHttp.Reply r = http.send("PUT", "/v1/vms/bench/vcpus/0/pin",
-                (i & 1) == 0 ? "{\"cpuset\": \"1\"}" : "{\"cpuset\": \"0\"}");
+            UnixHttp.Reply r = http.send("PUT", "/v1/vms/bench/vcpus/0/pin", "{\"cpuset\": \"" + cpuset(i) + "\"}");
             if (r.status() != 204) {
               throw new IllegalStateException(r.body());
             }
@@ -96,22 +95,14 @@ public final class DaemonBench {
     }
   }
 
+  /** The pin of call {@code i}: alternating, so every call changes something. */
+  private static String cpuset(int i) {
+    return (i & 1) == 0 ? "1" : "0";
+  }
+
   private static List<Long> time(IntConsumer op, int n) {
     List<Long> t = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      long t0 = System.nanoTime();
-      op.accept(i);
-      t.add(System.nanoTime() - t0);
-    }
-    return t;
-  }
-
-  private static List<Long> measure(IntConsumer op) {
-    for (int i = 0; i < WARM; i++) {
-      op.accept(i);
-    }
-    List<Long> t = new ArrayList<>();
-    for (int i = 0; i < RUNS; i++) {
       long t0 = System.nanoTime();
       op.accept(i);
       t.add(System.nanoTime() - t0);
