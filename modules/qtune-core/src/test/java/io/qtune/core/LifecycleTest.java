@@ -94,4 +94,45 @@ class LifecycleTest {
   static Duration t() {
     return TestTime.seconds(10);
   }
+
+  /**
+   * A launched QEMU reads /dev/null, as libvirt gives it: no pipe from the launching JVM, so a
+   * manager holds no fd per VM, a QEMU reading stdin gets EOF instead of waiting, and no pipe is
+   * left for the JDK's reaper to close after destroy() has completed.
+   */
+  @Test
+  void aLaunchedQemuReadsDevNullAndSharesNoPipeWithUs() throws Exception {
+    try (CgroupSandbox sb = new CgroupSandbox("coretest");
+        Qtune qtune = Qtune.create(TestOptions.options().withPartition(sb.partition()).withStateDir(state))) {
+      Vm vm = qtune.launch(SpecReader.parse("{\"name\":\"stdin\"}"), QemuProcess.baseArgs("1"),
+          TestOptions.launch().paused()).join();
+      try {
+        Path fds = Path.of("/proc", Integer.toString(vm.pid()), "fd");
+        assertEquals(Path.of("/dev/null"), java.nio.file.Files.readSymbolicLink(fds.resolve("0")), "QEMU's stdin");
+        java.util.Set<String> ours = pipes(Path.of("/proc/self/fd"));
+        java.util.Set<String> shared = pipes(fds);
+        shared.retainAll(ours);
+        assertEquals(java.util.Set.of(), shared, "pipes between this JVM and QEMU");
+      } finally {
+        vm.destroy().get(TestTime.millis(30), TimeUnit.MILLISECONDS);
+      }
+    }
+  }
+
+  private static java.util.Set<String> pipes(Path fdDir) throws java.io.IOException {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    try (var s = java.nio.file.Files.list(fdDir)) {
+      for (Path fd : s.toList()) {
+        try {
+          String target = java.nio.file.Files.readSymbolicLink(fd).toString();
+          if (target.startsWith("pipe:")) {
+            out.add(target);
+          }
+        } catch (java.io.IOException closed) {
+          // closed while listed
+        }
+      }
+    }
+    return out;
+  }
 }
