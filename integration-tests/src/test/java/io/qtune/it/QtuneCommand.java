@@ -82,7 +82,12 @@ final class QtuneCommand {
         p.destroyForcibly();
         throw new AssertionError("qtune " + String.join(" ", args) + " did not finish in 60 s");
       }
-      return new Result(p.exitValue(), out.join(), err.join());
+      Result r = new Result(p.exitValue(), out.join(), err.join());
+      // closed here, not by the JDK's reaper after waitFor returned: a caller that counts its fds
+      // (the soak) would otherwise see these pipes for a moment after the run
+      p.getInputStream().close();
+      p.getErrorStream().close();
+      return r;
     } catch (IOException e) {
       throw new IllegalStateException(e);
     } catch (InterruptedException e) {

@@ -112,6 +112,14 @@ public final class Soak {
       Thread.getAllStackTraces().keySet().forEach(t -> System.out.println("soak: thread at the end: " + t.getName()));
     }
     List<String> broken = SoakVerdict.judge(samples);
+    if (broken.stream().anyMatch(b -> b.startsWith("fds"))) {
+      // name the fds: each sample's open fds that the start did not have
+      for (SoakSample s : samples.subList(1, samples.size())) {
+        List<String> extra = new ArrayList<>(s.fdTargets());
+        samples.get(0).fdTargets().forEach(extra::remove);
+        System.out.println("soak: fds at " + s.at() + " beyond the start's: " + extra);
+      }
+    }
     if (failure != null) {
       System.out.println("soak: FAILED in cycle " + (done + 1) + ": " + failure);
       failure.printStackTrace(System.out);

@@ -109,8 +109,9 @@ final class SoakCycles {
   void cli() throws IOException, InterruptedException {
     List<String> launch = new ArrayList<>(List.of("launch", work.resolve("cli.json").toString(), "--paused", "--"));
     launch.addAll(qemuArgs());
+    // stdin from /dev/null: no pipe for the JDK's reaper to close after waitFor (the soak counts fds)
     Process launcher = cli.builder(launch.toArray(String[]::new)).redirectError(work.resolve("launch.err").toFile())
-        .start();
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
     try {
       BufferedReader out = new BufferedReader(new InputStreamReader(launcher.getInputStream(), StandardCharsets.UTF_8));
       String line = out.readLine();

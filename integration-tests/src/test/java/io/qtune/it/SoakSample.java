@@ -13,7 +13,8 @@ import java.util.stream.Stream;
  * directories; live QEMU processes carrying the soak's marker
  * ({@code -smbios type=1,serial=MARKER}).
  */
-record SoakSample(String at, long fds, long threads, long heapKib, long groups, long stateFiles, long qemus) {
+record SoakSample(String at, long fds, long threads, long heapKib, long groups, long stateFiles, long qemus,
+    List<String> fdTargets) {
   static final List<String> COLUMNS = List.of("fds", "threads", "heap KiB", "cgroups", "state files", "QEMUs");
 
   long value(int column) {
@@ -41,8 +42,46 @@ record SoakSample(String at, long fds, long threads, long heapKib, long groups, 
     for (Path d : stateDirs) {
       files += count(d, p -> !Files.isDirectory(p));
     }
-    return new SoakSample(at, count(Path.of("/proc/self/fd"), p -> true) - 1, // minus the listing's own fd
-        javaThreads(), heap, groups, files, qemus(marker));
+    List<String> targets = steadyFds();
+    return new SoakSample(at, targets.size() - 1, // minus the listing's own fd
+        javaThreads(), heap, groups, files, qemus(marker), targets);
+  }
+
+  /**
+   * The fewest open fds of three listings 100 ms apart: a JVM thread may hold an fd for a moment
+   * as a sample is taken (a /proc or cgroup read in passing; CI once counted one such fd as a
+   * trend), a leaked fd is in all three.
+   */
+  static List<String> steadyFds() {
+    List<String> fewest = openFds();
+    for (int i = 0; i < 2; i++) {
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      List<String> now = openFds();
+      if (now.size() < fewest.size()) {
+        fewest = now;
+      }
+    }
+    return fewest;
+  }
+
+  /** What each open fd points at ("socket:[123]", a path), sorted: the soak names an fd it judges. */
+  static List<String> openFds() {
+    try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+      return s.map(p -> {
+        try {
+          return Files.readSymbolicLink(p).toString();
+        } catch (IOException closed) {
+          return null; // closed while listed: not open
+        }
+      }).filter(java.util.Objects::nonNull).sorted().toList();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot list /proc/self/fd", e);
+    }
   }
 
   /**
