@@ -8,18 +8,22 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The set forms of {@code vcpupin}, {@code emulatorpin} and {@code iothreadpin} through
- * {@code qtune daemon}, without picocli: building picocli's model of even one verb costs more than
- * the rest of such a command (docs/benchmarks.md, "CLI"). Takes only a command line it reads
- * exactly as picocli would (the root options, the verb, its plain operands) and only when the
- * daemon supervises the VM; anything else returns null and the full CLI runs, deciding and
- * reporting as always. Nothing has been changed when it returns null.
+ * The set forms of {@code vcpupin}, {@code emulatorpin} and {@code iothreadpin} without picocli:
+ * building picocli's model of even one verb costs more than the rest of such a command through
+ * the daemon (docs/benchmarks.md, "One-shot CLI"). Takes only a command line it reads exactly as
+ * picocli would (the root options, the verb, its plain operands), then goes where the full CLI
+ * would: through {@code qtune daemon} when it supervises the VM, else the library in this process
+ * ({@code --direct}, no daemon, or a daemon that does not supervise the VM). Anything else, and a
+ * daemon socket that does not answer, returns null and the full CLI runs, deciding and reporting
+ * as always. Nothing has been changed when it returns null.
  */
 final class PinShortcut {
   private Path qmp;
   private String name;
   private Path stateDir = Path.of(QtuneCli.DEFAULT_STATE_DIR);
   private Path socket;
+  private String partition = QtuneCli.DEFAULT_PARTITION;
+  private boolean direct;
   private int timeout = Integer.parseInt(QtuneCli.DEFAULT_TIMEOUT);
   private boolean quiet;
   private final List<String> operands = new ArrayList<>();
@@ -30,7 +34,11 @@ final class PinShortcut {
   /** The exit status, or null when the full CLI must run this command line. */
   static Integer run(String[] args, PrintStream out, PrintStream err) {
     PinShortcut s = parse(args);
-    return s == null ? null : s.execute(out, err);
+    if (s == null) {
+      return null;
+    }
+    Logging.configure(args); // the library may log: as the full CLI sets it up
+    return s.execute(out, err);
   }
 
   static PinShortcut parse(String[] args) {
@@ -52,6 +60,13 @@ final class PinShortcut {
       }
       if (!seen.add(opt.equals("-q") ? "--quiet" : opt)) {
         return null; // picocli says "specified only once"
+      }
+      if (opt.equals("--direct")) {
+        if (value != null) {
+          return null;
+        }
+        s.direct = true;
+        continue;
       }
       if (opt.equals("-q") || opt.equals("--quiet")) {
         if (value != null) {
@@ -78,7 +93,7 @@ final class PinShortcut {
           if (!value.startsWith("/")) {
             return null; // the full CLI refuses it with its message
           }
-          // the daemon places under its own partition: the option only matters without it
+          s.partition = value; // the daemon places under its own: this is the library's
         }
         case "--timeout" -> {
           Integer t = number(value);
@@ -88,7 +103,7 @@ final class PinShortcut {
           s.timeout = t;
         }
         default -> {
-          return null; // --json, --direct, -v, --help...: the full CLI
+          return null; // --json, -v, --help...: the full CLI
         }
       }
     }
@@ -114,18 +129,15 @@ final class PinShortcut {
   }
 
   private Integer execute(PrintStream out, PrintStream err) {
-    Session session = new Session(new Session.Target(qmp, name, stateDir, QtuneCli.DEFAULT_PARTITION))
-        .routing(Session.DaemonRoute.of(false, socket));
+    Session session = new Session(new Session.Target(qmp, name, stateDir, partition))
+        .routing(Session.DaemonRoute.of(direct, socket));
     try {
       session.startDeadline(timeout);
-      VmAccess access;
+      VmAccess vm;
       try {
-        access = session.access();
+        vm = session.access(); // the daemon's, or the library's (opened on first use)
       } catch (RuntimeException e) {
-        return null; // no daemon answering: the full CLI decides and says so
-      }
-      if (!(access instanceof DaemonVm vm)) {
-        return null; // the daemon does not supervise it: the library in this process
+        return null; // a daemon named but not answering: the full CLI decides and says so
       }
       String cpulist = operands.get(operands.size() - 1);
       switch (verb) {

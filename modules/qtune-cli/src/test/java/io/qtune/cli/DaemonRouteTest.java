@@ -229,7 +229,8 @@ class DaemonRouteTest {
         new String[] {"--name", "vm1", "vcpupin", "0", "-1"},
         new String[] {"--name", "vm1", "vcpupin", "0", ""},
         new String[] {"--name", "vm1", "emulatorpin"},
-        new String[] {"--direct", "--name", "vm1", "vcpupin", "0", "1"},
+        new String[] {"--direct=true", "--name", "vm1", "vcpupin", "0", "1"},
+        new String[] {"--direct", "--direct", "--name", "vm1", "vcpupin", "0", "1"},
         new String[] {"-v", "--name", "vm1", "vcpupin", "0", "1"},
         new String[] {"--name", "vm1", "--name", "vm2", "vcpupin", "0", "1"},
         new String[] {"--timeout", "0", "--name", "vm1", "vcpupin", "0", "1"},
@@ -241,9 +242,20 @@ class DaemonRouteTest {
         new String[] {"--name", "vm1", "iothreadadd", "1"})) {
       assertEquals(null, PinShortcut.parse(args), String.join(" ", args));
     }
-    // a VM the daemon does not supervise: the library in this process, nothing sent but the reads
-    assertEquals(null, PinShortcut.run(new String[] {"--socket", daemon.socket().toString(), "--state-dir", state,
-        "--name", "other", "vcpupin", "0", "1"}, System.out, System.err));
+    // a daemon named but not answering: the full CLI says so
+    assertEquals(null, PinShortcut.run(new String[] {"--socket", dir.resolve("none.sock").toString(),
+        "--name", "vm1", "vcpupin", "0", "1"}, System.out, System.err));
+  }
+
+  @Test
+  void thePinShortcutOpensAVmTheDaemonDoesNotSuperviseAsTheFullCliDoes() {
+    // the library in this process (DirectPinShortcutTest: against a real QEMU); nothing sent but the reads
+    Run full = qtune("--name", "other", "vcpupin", "0", "1");
+    List<String> fullRequests = paths();
+    daemon.requests.clear();
+    assertEquals(full, shortcut("--name", "other", "vcpupin", "0", "1"));
+    assertEquals(2, full.code(), full.err());
+    assertEquals(fullRequests, paths());
     assertEquals(List.of("GET /v1/daemon", "GET /v1/vms"), paths());
   }
 
