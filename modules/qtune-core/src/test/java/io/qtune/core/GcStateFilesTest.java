@@ -110,4 +110,40 @@ class GcStateFilesTest {
       kill(alive);
     }
   }
+
+  /**
+   * A first record write killed between its temp file and the rename (under the state lock, before
+   * any group exists) leaves {@code .NAME.json.tmp} and no record: gc removes it. A temp file beside
+   * a record, a link, a directory and a dot file of any other naming stay.
+   */
+  @Test
+  void gcRemovesATempRecordThatNoRecordOwns() throws Exception {
+    Path state = tmp.resolve("state");
+    Path outside = Files.createDirectory(tmp.resolve("outside"));
+    Process alive = sleeper();
+    try (Qtune qtune = Qtune.create(TestOptions.options().withStateDir(state))) {
+      StateDir sd = qtune.state();
+      sd.ensure();
+      Path orphan = Files.writeString(state.resolve(".killed.json.tmp"), "{\"name\": \"kil");
+      sd.write(new StateDir.Entry("live", (int) alive.pid(), startTime(qtune, alive),
+          sd.file("live", ".qmp").toString(), "/none", true));
+      Path beside = Files.writeString(state.resolve(".live.json.tmp"), "{");
+      Path victim = Files.writeString(outside.resolve("victim"), "keep");
+      Path link = Files.createSymbolicLink(state.resolve(".linked.json.tmp"), victim);
+      Path dir = Files.createDirectory(state.resolve(".adir.json.tmp"));
+      Path other = Files.writeString(state.resolve(".notes.tmp"), "keep");
+
+      qtune.gc();
+
+      assertFalse(Files.exists(orphan, LinkOption.NOFOLLOW_LINKS), "the killed write's temp file stays");
+      assertTrue(Files.exists(beside), "a live VM's temp file was removed");
+      assertTrue(Files.isSymbolicLink(link), "a symbolic link was removed");
+      assertEquals("keep", Files.readString(victim));
+      assertTrue(Files.isDirectory(dir), "a directory was removed");
+      assertTrue(Files.exists(other), "a file of another naming was removed");
+      assertTrue(Files.exists(sd.file("live", ".json")), "the live record was removed");
+    } finally {
+      kill(alive);
+    }
+  }
 }
