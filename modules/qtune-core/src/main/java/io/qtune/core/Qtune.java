@@ -201,6 +201,9 @@ public final class Qtune implements AutoCloseable {
         }
         state.forget(e.name());
       }
+      for (java.nio.file.Path f : state.removeOrphanTemps()) {
+        LOG.info("gc: removed {}, a record write that was killed before it was renamed", f);
+      }
     }
     return removed;
   }

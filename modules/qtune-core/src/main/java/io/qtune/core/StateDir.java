@@ -218,6 +218,36 @@ public final class StateDir {
     return removed;
   }
 
+  /**
+   * Removes record temp files ({@code .NAME.json.tmp}, regular files only) that no record owns: a
+   * first write killed before its rename (the caller holds the lock, which every first write holds
+   * too, so no such write is in flight). A temp file beside a record is that VM's, see
+   * {@link #removeLeftovers}. Returns the files removed.
+   */
+  public List<Path> removeOrphanTemps() {
+    List<Path> removed = new ArrayList<>();
+    if (!Files.isDirectory(dir)) {
+      return removed;
+    }
+    String suffix = RECORD + ".tmp";
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path p : s.toList()) {
+        String f = p.getFileName().toString();
+        if (!f.startsWith(".") || !f.endsWith(suffix) || f.length() <= 1 + suffix.length()) {
+          continue;
+        }
+        String name = f.substring(1, f.length() - suffix.length());
+        if (VmName.problem(name) == null && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
+            && !Files.exists(file(name), LinkOption.NOFOLLOW_LINKS)) {
+          delete(p, removed);
+        }
+      }
+    } catch (IOException e) {
+      LOG.warn("cannot list {}: {}", dir, e.toString());
+    }
+    return removed;
+  }
+
   private static void delete(Path p, List<Path> removed) {
     try {
       if (Files.deleteIfExists(p)) {
