@@ -168,20 +168,8 @@ class DaemonRouteTest {
   private Run qtuneWith(List<String> first, String... args) {
     List<String> all = new ArrayList<>(first);
     all.addAll(List.of(args));
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    int code;
-    try {
-      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      code = QtuneCli.run(all.toArray(String[]::new));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
-    return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+    CliRun r = CliRun.of(all.toArray(String[]::new));
+    return new Run(r.code(), r.out(), r.err());
   }
 
   private List<String> paths() {

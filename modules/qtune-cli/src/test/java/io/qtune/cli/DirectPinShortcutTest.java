@@ -101,20 +101,8 @@ class DirectPinShortcutTest {
   }
 
   private static Run full(List<String> root, String[] args) {
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    int code;
-    try {
-      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      code = QtuneCli.run(all(root, args));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
-    return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+    CliRun r = CliRun.of(all(root, args));
+    return new Run(r.code(), r.out(), r.err());
   }
 
   private static Run shortcut(List<String> root, String[] args) {
